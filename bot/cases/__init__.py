@@ -1,0 +1,1 @@
+"""Offboarding cases: one per departure, from the form to closure."""

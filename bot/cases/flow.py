@@ -1,0 +1,153 @@
+"""The offboarding as it unfolds: open → room → checklist → items done → archive.
+
+This is the one place that strings the services together; each service keeps its own rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot import permissions
+from bot.cases.models import CANCELLED, Case
+from bot.cases.requests import OffboardRequest
+from bot.cases.service import CaseService
+from bot.checklist.models import ChecklistItem
+from bot.checklist.service import ChecklistService
+from bot.errors import Conflict, NotAllowed
+from bot.evidence.service import Evidence
+from bot.ports import Workspace
+from bot.roles import RoleDirectory
+
+log = logging.getLogger(__name__)
+
+# Finds the Slack id of a person's manager from the identity systems (None when unknown).
+ManagerLookup = Callable[[str, str | None], Awaitable[str | None]]
+
+
+class CaseHooks:
+    """What other concerns (revocation, schedule) do when a case changes. Defaults do nothing."""
+
+    async def opened(self, case: Case) -> None: ...
+    async def room_ready(self, case: Case) -> None: ...
+    async def finished(self, case: Case) -> None: ...
+
+
+class Offboarding:
+    def __init__(
+        self,
+        cases: CaseService,
+        checklist: ChecklistService,
+        roles: RoleDirectory,
+        workspace: Workspace,
+        evidence: Evidence,
+        manager_of: ManagerLookup | None = None,
+    ) -> None:
+        self.cases = cases
+        self.checklist = checklist
+        self.roles = roles
+        self.workspace = workspace
+        self.evidence = evidence
+        self.manager_of = manager_of
+        self.hooks: list[CaseHooks] = []
+
+    # -- who is acting ----------------------------------------------------------------------
+    async def roles_for(self, actor: str, case: Case | None) -> frozenset[str]:
+        roles = set(await self.roles.roles_of(actor))
+        if case is not None:
+            if actor == case.manager_id:
+                roles.add("manager")
+            if actor == case.subject_id:
+                roles = {"subject"}
+        return frozenset(roles)
+
+    async def refuse(self, case: Case | None, actor: str, action: str, error: NotAllowed) -> None:
+        if case is not None:
+            await self.evidence.record(case.id, "refused", actor, action=action, why=error.message)
+        log.info("refused %s by %s: %s", action, actor, error.message)
+
+    # -- opening ----------------------------------------------------------------------------
+    async def check_may_open(
+        self, actor: str, subject_id: str, subject_email: str | None = None
+    ) -> str | None:
+        """Raise NotAllowed unless the actor may offboard the subject; returns the known manager id."""
+        roles = set(await self.roles.roles_of(actor))
+        manager = await self.manager_of(subject_id, subject_email) if self.manager_of else None
+        if manager and manager == actor:
+            roles.add("manager")
+        permissions.check_open(frozenset(roles), is_self=actor == subject_id)
+        return manager
+
+    async def start(self, req: OffboardRequest, *, subject_email: str | None = None) -> Case:
+        manager = await self.check_may_open(req.requested_by, req.subject_id, subject_email)
+        case = await self.cases.open(req, manager_id=manager or req.requested_by)
+        for hook in self.hooks:
+            await hook.opened(case)  # involuntary exits start revoking here, before the room exists
+        await self.setup_room(case)
+        return case
+
+    async def setup_room(self, case: Case) -> Case:
+        invitees = {case.manager_id, case.requested_by}
+        for role in ("hr", "it", "security"):
+            invitees |= await self.roles.members(role)
+        invitees.discard(case.subject_id)
+        channel_id, name = await self.workspace.open_room(case, sorted(invitees))
+        await self.cases.attach_room(case.id, channel_id, name)
+        case = await self.cases.get(case.id)
+        await self.show(case)
+        for hook in self.hooks:
+            await hook.room_ready(case)
+        return await self.cases.get(case.id)
+
+    async def show(self, case: Case, changed: Sequence[str] | None = None) -> None:
+        refs = await self.workspace.show_checklist(case, await self.cases.items(case.id), changed)
+        if refs:
+            await self.cases.save_messages(case.id, refs)
+
+    # -- items ------------------------------------------------------------------------------
+    async def complete_item(self, case: Case, key: str, actor: str, roles: frozenset[str]) -> ChecklistItem:
+        """`roles` are the actor's roles in this case, resolved once per request."""
+        await self.cases.ensure_open(case)
+        case_id = case.id
+        item = await self.checklist.item(case_id, key)
+        try:
+            permissions.check_item(roles, item.role, item.kind, item.title)
+        except NotAllowed as e:
+            await self.refuse(case, actor, f"complete {key}", e)
+            raise
+        if item.kind == "revocation":
+            raise Conflict("Revocation steps are done by running them, from the Access revocation thread.")
+        done = await self.checklist.complete(case_id, key, actor)
+        await self.show(case, [key])
+        await self.maybe_close(case_id, actor)
+        return done
+
+    async def maybe_close(self, case_id: int, actor: str) -> bool:
+        if await self.checklist.open_count(case_id):
+            return False
+        if not await self.cases.finish(case_id, actor):
+            return False
+        await self.archive(await self.cases.get(case_id))
+        return True
+
+    async def cancel(self, case: Case, actor: str, roles: frozenset[str], reason: str) -> None:
+        await self.cases.ensure_open(case)
+        case_id = case.id
+        try:
+            permissions.check_case_admin(roles, "cancel an offboarding")
+        except NotAllowed as e:
+            await self.refuse(case, actor, "cancel", e)
+            raise
+        if await self.cases.finish(case_id, actor, status=CANCELLED, reason=reason):
+            await self.archive(await self.cases.get(case_id))
+
+    async def archive(self, case: Case) -> None:
+        """Post the completed record to the archive channel, then archive the room."""
+        events = await self.evidence.events(case.id)
+        last = events[-1]
+        await self.workspace.post_archive(case, await self.cases.items(case.id), last.hash, last.seq)
+        await self.evidence.record(case.id, "archive.posted", "bot", final_seq=last.seq, final_hash=last.hash)
+        for hook in self.hooks:
+            await hook.finished(case)
+        if case.channel_id:
+            await self.workspace.close_room(case)

@@ -1,0 +1,247 @@
+"""Opening, finding and closing cases. The rules for a valid request live here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.cases.models import CANCELLED, CLOSED, OPEN, Case
+from bot.cases.requests import MAILBOX, PHONE, REASONS, OffboardRequest
+from bot.checklist.models import ChecklistItem
+from bot.checklist.templates import Template, TemplateSet
+from bot.clock import Clock
+from bot.config import OrgConfig
+from bot.db import Database
+from bot.errors import Conflict, InvalidRequest, NotFound
+from bot.evidence.service import Evidence
+from bot.ports import People, Person
+from bot.schedule import cutoff as cal
+
+# (template, form options) -> the revocation steps of configured systems, e.g. ["okta.suspend", …]
+StepCatalogue = Callable[[str, dict], list[tuple[str, str]]]
+
+
+class CaseService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        config: OrgConfig,
+        templates: TemplateSet,
+        people: People,
+        evidence: Evidence,
+        steps: StepCatalogue,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.config = config
+        self.templates = templates
+        self.people = people
+        self.evidence = evidence
+        self.steps = steps
+
+    # -- validation -------------------------------------------------------------------------
+    async def validate(self, req: OffboardRequest) -> tuple[Person, Template]:
+        """Raise InvalidRequest naming each bad field; changes nothing."""
+        errors: dict[str, str] = {}
+        subject = await self.people.person(req.subject_id)
+        if subject is None or subject.deleted:
+            raise InvalidRequest(
+                "I can't find that person in this workspace.", {"subject": "Unknown person."}
+            )
+        if subject.is_bot:
+            errors["subject"] = f"{subject.display} is a bot, not a person."
+        elif subject.id == req.requested_by:
+            errors["subject"] = "You cannot offboard yourself."
+        elif await self.open_case_for(subject.id) is not None:
+            errors["subject"] = f"{subject.display} already has an open offboarding."
+        template = self.templates.templates.get(req.template)
+        if template is None:
+            errors["template"] = "Choose a checklist template."
+        if req.reason not in REASONS:
+            errors["reason"] = "Choose voluntary or involuntary."
+        if req.mailbox not in MAILBOX:
+            errors["mailbox"] = "Choose what happens to the mailbox."
+        if req.mailbox == "delegate" and not req.mailbox_delegate:
+            errors["mailbox_delegate"] = "Choose who gets access to the mailbox."
+        if req.phone not in PHONE:
+            errors["phone"] = "Choose what happens to the phone number."
+        if req.phone == "forward" and not req.phone_forward_to:
+            errors["phone_forward_to"] = "Choose who receives forwarded calls."
+        if req.last_day is None:
+            errors["last_day"] = "Pick the last working day."
+        elif req.reason != "involuntary":
+            today = cal.local_today(self.clock.now(), subject.tz)
+            country = self.config.holidays_country
+            reason = cal.non_working_reason(req.last_day, country)
+            if req.last_day < today:
+                errors["last_day"] = (
+                    f"{req.last_day:%a %d %b %Y} is in the past ({subject.display}'s time zone)."
+                )
+            elif reason:
+                prev = cal.previous_working_day(req.last_day, country)
+                hint = f" The working day before is {prev:%a %d %b %Y}." if prev >= today else ""
+                errors["last_day"] = f"{req.last_day:%a %d %b %Y} is {reason}, not a working day.{hint}"
+            elif req.last_day == today and self.clock.now() >= self._cutoff(req, subject):
+                errors["last_day"] = (
+                    "Today's working day has already ended; pick a later day or 'involuntary'."
+                )
+        if errors:
+            raise InvalidRequest("Please fix the highlighted fields.", errors)
+        assert template is not None
+        return subject, template
+
+    def _cutoff(self, req: OffboardRequest, subject: Person, template: Template | None = None) -> datetime:
+        immediate = req.reason == "involuntary" or (template is not None and template.cutoff == "immediate")
+        assert req.last_day is not None
+        return cal.cutoff_at(
+            req.last_day, subject.tz, self.config.workday_end, immediate=immediate, now=self.clock.now()
+        )
+
+    # -- opening ----------------------------------------------------------------------------
+    async def open(self, req: OffboardRequest, *, manager_id: str | None = None) -> Case:
+        subject, template = await self.validate(req)
+        now = self.clock.now()
+        last_day = req.last_day or cal.local_today(now, subject.tz)
+        req_day = OffboardRequest(**{**req.__dict__, "last_day": last_day})
+        cutoff = self._cutoff(req_day, subject, template)
+        case = Case(
+            open_subject=subject.id,
+            subject_id=subject.id,
+            subject_name=subject.display,
+            subject_email=subject.email,
+            subject_tz=subject.tz,
+            requested_by=req.requested_by,
+            manager_id=manager_id or req.requested_by,
+            template=template.name,
+            reason=req.reason,
+            last_day=last_day,
+            cutoff_at=cutoff,
+            options=req.options(),
+            notes=req.notes[:3000],
+            status=OPEN,
+            messages={},
+            created_at=now,
+        )
+        try:
+            async with self.db.transaction() as session:
+                session.add(case)
+                await session.flush()
+                for item in self._items(case, template):
+                    session.add(item)
+                await self.evidence.add(
+                    session,
+                    case.id,
+                    "case.opened",
+                    req.requested_by,
+                    subject=subject.id,
+                    subject_email=subject.email,
+                    template=template.name,
+                    reason=req.reason,
+                    last_day=last_day.isoformat(),
+                    cutoff_at=cutoff.isoformat(),
+                    options=req.options(),
+                )
+        except IntegrityError:
+            # Another request (double submit, second replica) opened one first.
+            raise InvalidRequest(
+                f"{subject.display} already has an open offboarding.",
+                {"subject": f"{subject.display} already has an open offboarding."},
+            ) from None
+        return case
+
+    def _items(self, case: Case, template: Template) -> list[ChecklistItem]:
+        opts = {**case.options, "reason": case.reason}
+        items: list[ChecklistItem] = []
+        for t in template.items:
+            if any(opts.get(k) != v for k, v in t.when.items()):
+                continue
+            if t.kind == "revocation":
+                expanded = [(key, title) for key, title in self.steps(t.system or "", opts)]
+            else:
+                expanded = [(t.id, t.title)]
+            for key, title in expanded:
+                items.append(
+                    ChecklistItem(
+                        case_id=case.id,
+                        key=key,
+                        position=len(items),
+                        title=title,
+                        role=t.role,
+                        due=t.due,
+                        due_at=cal.due_at(
+                            t.due, case.last_day, case.subject_tz, self.config.workday_end, case.cutoff_at
+                        ),
+                        kind=t.kind,
+                        step=key if t.kind == "revocation" else None,
+                        help=t.help,
+                        status="open",
+                        result={},
+                        attempts=0,
+                    )
+                )
+        return items
+
+    # -- reading ----------------------------------------------------------------------------
+    async def get(self, case_id: int) -> Case:
+        async with self.db.sessions() as session:
+            case = await session.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"There is no offboarding case {case_id}.")
+        return case
+
+    async def items(self, case_id: int) -> list[ChecklistItem]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(
+                select(ChecklistItem).where(ChecklistItem.case_id == case_id).order_by(ChecklistItem.position)
+            )
+            return list(rows)
+
+    async def open_case_for(self, subject_id: str) -> Case | None:
+        async with self.db.sessions() as session:
+            return await session.scalar(select(Case).where(Case.open_subject == subject_id))
+
+    async def by_channel(self, channel_id: str) -> Case | None:
+        async with self.db.sessions() as session:
+            return await session.scalar(select(Case).where(Case.channel_id == channel_id))
+
+    async def open_cases(self) -> Sequence[Case]:
+        async with self.db.sessions() as session:
+            return list(await session.scalars(select(Case).where(Case.status == OPEN).order_by(Case.id)))
+
+    # -- updating ---------------------------------------------------------------------------
+    async def attach_room(self, case_id: int, channel_id: str, name: str) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(Case).where(Case.id == case_id).values(channel_id=channel_id, channel_name=name)
+            )
+            await self.evidence.add(session, case_id, "room.opened", "bot", channel=channel_id, name=name)
+
+    async def save_messages(self, case_id: int, messages: dict) -> None:
+        async with self.db.transaction() as session:
+            case = await session.get(Case, case_id, with_for_update=True)
+            assert case is not None
+            case.messages = {**case.messages, **messages}
+
+    async def finish(self, case_id: int, actor: str, *, status: str = CLOSED, reason: str = "") -> bool:
+        """Close or cancel, once: True only for the caller that made the change."""
+        assert status in (CLOSED, CANCELLED)
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                update(Case)
+                .where(Case.id == case_id, Case.status == OPEN)
+                .values(
+                    status=status, open_subject=None, closed_at=self.clock.now(), close_reason=reason or None
+                )
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            await self.evidence.add(session, case_id, f"case.{status}", actor, reason=reason)
+        return True
+
+    async def ensure_open(self, case: Case) -> None:
+        if not case.is_open:
+            raise Conflict(f"This offboarding is {case.status}; nothing more can change.")

@@ -1,0 +1,71 @@
+"""`offboard-bot`: serve, demo, db upgrade, verify, export, checklists validate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.errors import ConfigError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="offboard-bot", description="Slack offboarding bot")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set)")
+    sub.add_parser("demo", help="a scripted offboarding against local stand-ins; no credentials, no network")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    verify = sub.add_parser("verify", help="recompute the evidence hash chains")
+    verify.add_argument("case", nargs="?", type=int)
+    export = sub.add_parser("export", help="write a case's full evidence record")
+    export.add_argument("case", type=int)
+    export.add_argument("--format", choices=["json", "md", "csv"], default="json")
+    checklists = sub.add_parser("checklists", help="checklist templates")
+    checklists.add_argument("action", choices=["validate"])
+    checklists.add_argument("path", nargs="?")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.config import Settings
+
+    try:
+        settings = Settings.from_env()
+        if args.cmd == "serve":
+            from bot.server import serve_forever
+
+            asyncio.run(serve_forever(settings))
+        elif args.cmd == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo())
+        elif args.cmd == "db":
+            from bot.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print("database schema is up to date")
+        elif args.cmd == "verify":
+            from bot.evidence.cli import verify
+
+            return asyncio.run(verify(settings, args.case))
+        elif args.cmd == "export":
+            from bot.evidence.cli import export
+
+            return asyncio.run(export(settings, args.case, args.format))
+        elif args.cmd == "checklists":
+            from bot.checklist.templates import load_templates
+
+            sets = load_templates(args.path)
+            for name, t in sets.templates.items():
+                print(f"ok  {name}: {t.title} ({len(t.items)} items)")
+    except ConfigError as e:
+        print(f"offboard-bot: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

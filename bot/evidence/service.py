@@ -1,0 +1,88 @@
+"""Writing, verifying and exporting a case's evidence record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.evidence.chain import GENESIS, Link, canonical, find_breaks, link_hash
+from bot.evidence.models import Event
+
+BOT = "bot"
+
+
+class Evidence:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def add(self, session: AsyncSession, case_id: int, kind: str, actor: str, **data: Any) -> Event:
+        """Append an event inside the caller's transaction (so it commits with the change it records)."""
+        last = (
+            await session.execute(
+                select(Event.seq, Event.hash)
+                .where(Event.case_id == case_id)
+                .order_by(Event.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        at = self.clock.now()
+        text = canonical(data)
+        event = Event(
+            case_id=case_id,
+            seq=seq,
+            at=at,
+            actor=actor,
+            kind=kind,
+            data=text,
+            prev_hash=prev,
+            hash=link_hash(prev, case_id, seq, at, actor, kind, text),
+        )
+        session.add(event)
+        await session.flush()
+        return event
+
+    async def record(self, case_id: int, kind: str, actor: str, **data: Any) -> Event:
+        """Append an event in a transaction of its own; retried when another writer took the seq."""
+        for attempt in range(20):
+            try:
+                async with self.db.transaction() as session:
+                    return await self.add(session, case_id, kind, actor, **data)
+            except IntegrityError:
+                if attempt == 19:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def events(self, case_id: int) -> list[Event]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(select(Event).where(Event.case_id == case_id).order_by(Event.seq))
+            return list(rows)
+
+    async def final_hash(self, case_id: int) -> str:
+        events = await self.events(case_id)
+        return events[-1].hash if events else GENESIS
+
+    async def verify(self, case_id: int | None = None) -> dict[int, list[str]]:
+        """Problems per case (empty lists for intact chains)."""
+        async with self.db.sessions() as session:
+            query = select(Event).order_by(Event.case_id, Event.seq)
+            if case_id is not None:
+                query = query.where(Event.case_id == case_id)
+            rows = list(await session.scalars(query))
+            case_ids = (
+                [case_id]
+                if case_id is not None
+                else list(await session.scalars(select(func.distinct(Event.case_id))))
+            )
+        by_case: dict[int, list[Link]] = {cid: [] for cid in case_ids}
+        for e in rows:
+            by_case.setdefault(e.case_id, []).append(
+                Link(e.id, e.case_id, e.seq, e.at, e.actor, e.kind, e.data, e.prev_hash, e.hash)
+            )
+        return {cid: find_breaks(links) for cid, links in by_case.items()}

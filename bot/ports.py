@@ -1,0 +1,52 @@
+"""What the domain needs from the chat workspace, as small interfaces (Slack implements them in handlers/)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.cases.models import Case
+    from bot.checklist.models import ChecklistItem
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    real_name: str = ""
+    email: str | None = None
+    tz: str = "UTC"
+    is_bot: bool = False
+    deleted: bool = False
+
+    @property
+    def display(self) -> str:
+        return self.real_name or self.name
+
+
+class People(Protocol):
+    async def person(self, user_id: str) -> Person | None: ...
+    async def by_email(self, email: str) -> Person | None: ...
+    async def group_members(self, group_id: str) -> frozenset[str]: ...
+
+
+class Workspace(Protocol):
+    """The case's room and the messages that show it. Returns refs the domain persists on the case."""
+
+    async def open_room(self, case: Case, invitees: Sequence[str]) -> tuple[str, str]: ...
+
+    async def show_checklist(
+        self, case: Case, items: Sequence[ChecklistItem], changed: Sequence[str] | None = None
+    ) -> dict[str, Any]: ...
+
+    async def tell(self, case: Case, text: str, *, thread: str | None = None) -> str | None: ...
+
+    async def tell_person(self, user_id: str, text: str, *, case: Case | None = None) -> None: ...
+
+    async def post_archive(
+        self, case: Case, items: Sequence[ChecklistItem], final_hash: str, final_seq: int
+    ) -> None: ...
+
+    async def close_room(self, case: Case) -> None: ...

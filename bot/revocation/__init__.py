@@ -1,0 +1,1 @@
+"""Ending access: revocation steps run against Okta and Microsoft Graph, exactly once each."""

@@ -1,0 +1,90 @@
+"""The composition root: builds every service once, from settings. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cases.flow import Offboarding
+from bot.cases.service import CaseService
+from bot.checklist.service import ChecklistService
+from bot.checklist.templates import TemplateSet, load_templates
+from bot.clock import Clock, SystemClock
+from bot.config import OrgConfig, Settings, load_org_config
+from bot.db import Database
+from bot.evidence.service import Evidence
+from bot.roles import RoleDirectory
+from handlers.slack_people import SlackPeople
+from handlers.slack_workspace import SlackWorkspace
+
+log = logging.getLogger(__name__)
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=8),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: OrgConfig
+    clock: Clock
+    db: Database
+    templates: TemplateSet
+    slack: AsyncWebClient
+    evidence: Evidence
+    roles: RoleDirectory
+    cases: CaseService
+    checklist: ChecklistService
+    offboarding: Offboarding
+    background: set = field(default_factory=set)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def steps_for(system: str, options: dict) -> list[tuple[str, str]]:
+    """No identity system is wired in yet: revocation items are left out."""
+    return []
+
+
+async def build_runtime(
+    settings: Settings, *, config: OrgConfig | None = None, clock: Clock | None = None
+) -> Runtime:
+    config = config or load_org_config(settings.config_path or "")
+    clock = clock or SystemClock()
+    templates = load_templates(Path(config.templates_dir) if config.templates_dir else None)
+    db = Database(settings.database_url)
+    slack = slack_client(settings)
+    people = SlackPeople(slack)
+    evidence = Evidence(db, clock)
+    roles = RoleDirectory(people, config, clock)
+    cases = CaseService(db, clock, config, templates, people, evidence, steps_for)
+    checklist = ChecklistService(db, clock, evidence)
+    bot_user = ""
+    if settings.slack_bot_token:
+        try:
+            bot_user = (await slack.auth_test()).get("user_id", "")
+        except Exception as e:  # start anyway; Bolt reports auth problems per request
+            log.warning("auth.test failed: %s", type(e).__name__)
+    workspace = SlackWorkspace(slack, config.archive_channel, bot_user)
+    offboarding = Offboarding(cases, checklist, roles, workspace, evidence)
+    return Runtime(
+        settings, config, clock, db, templates, slack, evidence, roles, cases, checklist, offboarding
+    )

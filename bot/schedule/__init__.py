@@ -1,0 +1,1 @@
+"""When things happen: cutoff times, reminders, and the jobs that survive restarts."""

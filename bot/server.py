@@ -1,0 +1,69 @@
+"""HTTP server: Slack requests on /slack/events (Bolt's default path) and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+from bot import migrate
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from handlers.app import create_app
+
+log = logging.getLogger(__name__)
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def build_web_app(runtime: Runtime) -> web.Application:
+    bolt = create_app(runtime, runtime.slack)
+    web_app = web.Application()
+    web_app[RUNTIME] = runtime
+
+    async def slack_events(request: web.Request) -> web.Response:
+        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app.router.add_post("/slack/events", slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    return web_app
+
+
+async def start(
+    settings: Settings, *, host: str = "0.0.0.0", **runtime_kwargs: object
+) -> tuple[web.AppRunner, Runtime]:
+    """Migrate, build, listen. /healthz answers only once all of that is done."""
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    runtime = await build_runtime(settings, **runtime_kwargs)  # type: ignore[arg-type]
+    runner = web.AppRunner(build_web_app(runtime), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, settings.port).start()
+    return runner, runtime
+
+
+async def serve_forever(settings: Settings) -> None:
+    settings.require_slack()
+    if settings.slack_app_token:
+        await _socket_mode(settings)
+        return
+    runner, runtime = await start(settings)
+    log.info("offboard bot listening on port %s", settings.port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+
+
+async def _socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    runtime = await build_runtime(settings)
+    handler = AsyncSocketModeHandler(create_app(runtime, runtime.slack), settings.slack_app_token)
+    await handler.start_async()

@@ -1,0 +1,1 @@
+"""Shipped checklist templates (YAML data). Loaded and validated by `bot.checklist.templates`."""

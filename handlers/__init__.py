@@ -1,0 +1,1 @@
+"""Thin Slack adapters: translate payloads into calls on `bot/` and render Block Kit."""

@@ -1,0 +1,37 @@
+"""`/offboard @person`: ack at once, then open the form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.schedule.cutoff import local_today
+from handlers.render.form import offboard_form
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+USAGE = "Usage: `/offboard @person` — mention the person who is leaving."
+
+
+def mentioned_user(text: str) -> str | None:
+    found = MENTION.findall(text or "")
+    return found[0] if len(found) == 1 else None
+
+
+def register(app: AsyncApp) -> None:
+    @app.command("/offboard")
+    async def offboard(ack: Any, command: dict[str, Any], client: Any, context: Any) -> None:
+        subject = mentioned_user(command.get("text", ""))
+        if subject is None:
+            await ack(text=USAGE)
+            return
+        if subject == command["user_id"]:
+            await ack(text="You cannot offboard yourself.")
+            return
+        await ack()
+        runtime = context["runtime"]
+        view = offboard_form(
+            subject, command.get("channel_id", ""), runtime.templates, local_today(runtime.clock.now(), "UTC")
+        )
+        await client.views_open(trigger_id=command["trigger_id"], view=view)

@@ -1,0 +1,50 @@
+"""One error handler: domain refusals become an ephemeral message; anything else a short apology."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    channel = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+    )
+    return user, channel
+
+
+async def tell(client: Any, body: dict[str, Any], text: str) -> None:
+    user, channel = where(body)
+    if not user:
+        return
+    if channel:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+        except Exception:  # the channel may be archived or the bot not in it: fall back to a DM
+            log.info("ephemeral to %s failed; sending a direct message", channel)
+    await client.chat_postMessage(channel=user, text=text)
+
+
+def register(app: AsyncApp) -> None:
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], client: Any) -> None:
+        if isinstance(error, DomainError):
+            await tell(client, body, f":no_entry: {error.message}")
+            return
+        ref = secrets.token_hex(4)
+        # Exception text can carry request data; log the type and reference, with the traceback.
+        log.error("unhandled error ref=%s: %s", ref, type(error).__name__, exc_info=error)
+        await tell(
+            client, body, f":warning: Something went wrong on our side (reference {ref}). Please try again."
+        )

@@ -1,0 +1,91 @@
+"""The `/offboard` form's submission: validate into modal errors, else ack and start the case."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.cases.requests import OffboardRequest
+from bot.errors import DomainError, InvalidRequest, NotAllowed
+from handlers import ids
+
+log = logging.getLogger(__name__)
+
+
+def _value(state: dict[str, Any], block: str) -> Any:
+    element = (state.get(block) or {}).get("value") or {}
+    kind = element.get("type")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind in ("static_select", "radio_buttons"):
+        return (element.get("selected_option") or {}).get("value")
+    if kind == "users_select":
+        return element.get("selected_user")
+    return element.get("value")
+
+
+def to_request(view: dict[str, Any], actor: str) -> OffboardRequest:
+    state = (view.get("state") or {}).get("values") or {}
+    meta = json.loads(view.get("private_metadata") or "{}")
+    raw_day = _value(state, "last_day")
+    try:
+        last_day = date.fromisoformat(raw_day) if raw_day else None
+    except (TypeError, ValueError):
+        raise InvalidRequest("Pick a date.", {"last_day": "Pick a date from the calendar."}) from None
+    return OffboardRequest(
+        subject_id=str(meta.get("subject") or ""),
+        requested_by=actor,
+        last_day=last_day,
+        reason=_value(state, "reason") or "voluntary",
+        template=_value(state, "template") or "",
+        mailbox=_value(state, "mailbox") or "none",
+        mailbox_delegate=_value(state, "mailbox_delegate"),
+        phone=_value(state, "phone") or "none",
+        phone_forward_to=_value(state, "phone_forward_to"),
+        backup_data=_value(state, "backup_data") == "yes",
+        notes=(_value(state, "notes") or "")[:2000],
+    )
+
+
+def field_errors(error: InvalidRequest) -> dict[str, str]:
+    errors = {k: v for k, v in error.fields.items() if k in ids.FORM_FIELDS}
+    if not errors:
+        # Errors about the person have no input of their own: show them on the first field.
+        errors["last_day"] = " ".join(error.fields.values()) or error.message
+    return errors
+
+
+def refusal_view(text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Offboard"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": f":no_entry: {text}"}}],
+    }
+
+
+def register(app: AsyncApp) -> None:
+    @app.view(ids.OFFBOARD_FORM)
+    async def submit(ack: Any, view: dict[str, Any], context: Any, client: Any) -> None:
+        runtime = context["runtime"]
+        actor = context["actor"]
+        try:
+            req = to_request(view, actor)
+            subject, _ = await runtime.cases.validate(req)
+            await runtime.offboarding.check_may_open(actor, subject.id, subject.email)
+        except InvalidRequest as e:
+            await ack(response_action="errors", errors=field_errors(e))
+            return
+        except NotAllowed as e:
+            await ack(response_action="update", view=refusal_view(e.message))
+            return
+        await ack()
+        try:
+            await runtime.offboarding.start(req, subject_email=subject.email)
+        except DomainError as e:
+            # Lost a race (double submit, another replica): tell the person, nothing was done twice.
+            await client.chat_postMessage(channel=actor, text=f":no_entry: {e.message}")

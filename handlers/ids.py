@@ -1,0 +1,27 @@
+"""Action ids, callback ids and block ids shared by the renderers and the listeners."""
+
+OFFBOARD_FORM = "offboard_form"
+ITEM_DONE = "item_done"
+CASE_MENU = "case_menu"
+
+# Form blocks: the block_id of each input is the domain field name, so errors map one to one.
+FORM_FIELDS = (
+    "last_day",
+    "reason",
+    "template",
+    "mailbox",
+    "mailbox_delegate",
+    "phone",
+    "phone_forward_to",
+    "backup_data",
+    "notes",
+)
+
+
+def item_value(case_id: int, key: str) -> str:
+    return f"{case_id}|{key}"
+
+
+def parse_item_value(value: str) -> tuple[int, str]:
+    case_id, _, key = value.partition("|")
+    return int(case_id), key

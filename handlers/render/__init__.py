@@ -1,0 +1,1 @@
+"""Block Kit rendering, kept within Slack's documented limits."""

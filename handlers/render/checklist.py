@@ -1,0 +1,149 @@
+"""The checklist message(s) and the archive post."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.cases.models import Case
+from bot.checklist.models import DONE, FAILED, RUNNING, ChecklistItem
+from bot.checklist.templates import ROLE_NAMES, ROLES
+from handlers import ids
+from handlers.render.text import clip, escape, pack_lines, slack_date, utc_iso
+
+# 20 items a page keeps a page under 50 blocks (items + role headers + header) and well under the
+# ~13k characters at which Slack answers msg_blocks_too_long, even when every item is done.
+ITEMS_PER_PAGE = 20
+ARCHIVE_BLOCKS_PER_MESSAGE = 45
+REASON = {"voluntary": "Voluntary", "involuntary": "Involuntary"}
+
+
+def ordered(items: Sequence[ChecklistItem]) -> list[ChecklistItem]:
+    """Grouped by owning role (HR, IT, security, manager), template order inside each group."""
+    rank = {role: i for i, role in enumerate(ROLES)}
+    return sorted(items, key=lambda i: (rank.get(i.role, 99), i.position))
+
+
+def pages(items: Sequence[ChecklistItem]) -> list[list[str]]:
+    keys = [i.key for i in ordered(items)]
+    return [keys[i : i + ITEMS_PER_PAGE] for i in range(0, len(keys), ITEMS_PER_PAGE)] or [[]]
+
+
+def progress(items: Sequence[ChecklistItem]) -> str:
+    done = sum(1 for i in items if i.status == DONE)
+    return f"{done}/{len(items)} done"
+
+
+def header_blocks(case: Case, items: Sequence[ChecklistItem]) -> list[Block]:
+    facts = [
+        f"*Last day:* {case.last_day:%a %d %b %Y}",
+        f"*Access cutoff:* {slack_date(case.cutoff_at, '{date_short_pretty} at {time}')}",
+        f"*Reason:* {REASON.get(case.reason, case.reason)}",
+        f"*Template:* {escape(case.template)}",
+        f"*Manager:* <@{case.manager_id}>",
+    ]
+    return [
+        HeaderBlock(block_id="head", text=clip(f"Offboarding: {case.subject_name}", 150)),
+        ContextBlock(block_id="facts", elements=[MarkdownTextObject(text=" · ".join(facts))]),
+        SectionBlock(block_id="progress", text=f"*Progress:* {progress(items)}"),
+    ]
+
+
+def item_text(item: ChecklistItem) -> str:
+    title = escape(item.title)
+    role = ROLE_NAMES.get(item.role, item.role)
+    if item.status == DONE:
+        by = f"<@{item.done_by}>" if item.done_by and item.done_by != "bot" else "the bot"
+        when = slack_date(item.done_at) if item.done_at else ""
+        extra = f"\n{clip(escape(item.detail), 600)}" if item.detail else ""
+        return f":white_check_mark: ~{title}~ · {role} · done by {by} {when}{extra}"
+    due = slack_date(item.due_at, "{date_short_pretty}") if item.due != "cutoff" else "at cutoff"
+    if item.status == RUNNING:
+        return f":hourglass_flowing_sand: *{title}* · {role} · running…"
+    if item.status == FAILED:
+        return f":x: *{title}* · {role} · failed: {clip(escape(item.detail), 600)}"
+    hint = " · run it from the *Access revocation* thread" if item.kind == "revocation" else ""
+    return f":white_square: *{title}* · {role} · due {due}{hint}"
+
+
+def item_block(case: Case, item: ChecklistItem) -> Block:
+    accessory = None
+    if item.status not in (DONE, RUNNING) and item.kind != "revocation" and case.is_open:
+        accessory = ButtonElement(
+            text="Done", action_id=ids.ITEM_DONE, value=ids.item_value(case.id, item.key)
+        )
+    return SectionBlock(block_id=f"item:{item.key}", text=clip(item_text(item), 3000), accessory=accessory)
+
+
+def page_blocks(
+    case: Case, items: Sequence[ChecklistItem], keys: list[str], first: bool
+) -> list[dict[str, Any]]:
+    by_key = {i.key: i for i in items}
+    blocks: list[Block] = header_blocks(case, items) if first else []
+    role = None
+    for key in keys:
+        item = by_key[key]
+        if item.role != role:
+            role = item.role
+            blocks.append(SectionBlock(block_id=f"role:{role}", text=f"*{ROLE_NAMES.get(role, role)}*"))
+        blocks.append(item_block(case, item))
+    return [b.to_dict() for b in blocks]
+
+
+def page_text(case: Case, items: Sequence[ChecklistItem]) -> str:
+    return f"Offboarding checklist for {case.subject_name}: {progress(items)}"
+
+
+def archive_messages(
+    case: Case, items: Sequence[ChecklistItem], final_hash: str, final_seq: int
+) -> list[list[dict[str, Any]]]:
+    """The closed case as a record: every item with who and when (Slack date and UTC ISO)."""
+    closed = case.closed_at
+    summary = [
+        f"*Person:* {escape(case.subject_name)} (<@{case.subject_id}>)",
+        f"*Status:* {case.status}" + (f" — {escape(case.close_reason)}" if case.close_reason else ""),
+        f"*Last day:* {case.last_day.isoformat()} · *Cutoff:* {utc_iso(case.cutoff_at)}",
+        f"*Opened:* {utc_iso(case.created_at)}" + (f" · *Closed:* {utc_iso(closed)}" if closed else ""),
+        f"*Manager:* <@{case.manager_id}> · *Template:* {escape(case.template)} · *Reason:* {case.reason}",
+    ]
+    lines = []
+    for item in ordered(items):
+        role = ROLE_NAMES.get(item.role, item.role)
+        if item.status == DONE and item.done_at:
+            by = f"<@{item.done_by}>" if item.done_by and item.done_by != "bot" else "the bot"
+            line = f"✅ {escape(item.title)} ({role}) — {by}, {slack_date(item.done_at)} ({utc_iso(item.done_at)})"
+            if item.detail:
+                line += f" — {escape(item.detail)}"
+        else:
+            line = f"▫️ {escape(item.title)} ({role}) — {item.status}"
+        lines.append(line)
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"Offboarding record: {case.subject_name}", 150)),
+        SectionBlock(text="\n".join(summary)),
+        DividerBlock(),
+    ]
+    blocks += [SectionBlock(text=chunk) for chunk in pack_lines(lines, 2900)]
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Evidence record: case {case.id}, event {final_seq}, SHA-256 `{final_hash}` "
+                    f"— check with `offboard-bot verify {case.id}`"
+                )
+            ]
+        )
+    )
+    dicts = [b.to_dict() for b in blocks]
+    return [
+        dicts[i : i + ARCHIVE_BLOCKS_PER_MESSAGE] for i in range(0, len(dicts), ARCHIVE_BLOCKS_PER_MESSAGE)
+    ]

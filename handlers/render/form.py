@@ -1,0 +1,133 @@
+"""The `/offboard` modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    DatePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.checklist.templates import TemplateSet
+from handlers import ids
+
+MAILBOX_OPTIONS = {
+    "none": "Leave as is",
+    "shared": "Convert to a shared mailbox",
+    "delegate": "Give a colleague access",
+    "backup_delete": "Back up, then delete",
+}
+PHONE_OPTIONS = {
+    "none": "Nothing to do",
+    "disable": "Disable the number",
+    "forward": "Forward calls to someone",
+}
+
+
+def _options(choices: dict[str, str]) -> list[Option]:
+    return [Option(value=k, text=v) for k, v in choices.items()]
+
+
+def _initial(choices: dict[str, str], value: str) -> Option:
+    return Option(value=value, text=choices[value])
+
+
+def offboard_form(subject_id: str, channel_id: str, templates: TemplateSet, today: date) -> dict[str, Any]:
+    template_choices = {name: templates.templates[name].title for name in templates.names("employee")}
+    first = "employee" if "employee" in template_choices else next(iter(template_choices))
+    metadata = json.dumps({"subject": subject_id, "channel": channel_id})
+    blocks = [
+        SectionBlock(
+            block_id="who", text=f"Offboarding <@{subject_id}>. Everything here can be changed later."
+        ),
+        InputBlock(
+            block_id="last_day",
+            label="Last working day",
+            element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+        ),
+        InputBlock(
+            block_id="reason",
+            label="Reason",
+            element=RadioButtonsElement(
+                action_id="value",
+                options=_options(
+                    {"voluntary": "Voluntary", "involuntary": "Involuntary (access ends at once)"}
+                ),
+                initial_option=Option(value="voluntary", text="Voluntary"),
+            ),
+        ),
+        InputBlock(
+            block_id="template",
+            label="Checklist",
+            element=StaticSelectElement(
+                action_id="value",
+                options=_options(template_choices),
+                initial_option=_initial(template_choices, first),
+            ),
+        ),
+        InputBlock(
+            block_id="mailbox",
+            label="Mailbox",
+            element=StaticSelectElement(
+                action_id="value",
+                options=_options(MAILBOX_OPTIONS),
+                initial_option=_initial(MAILBOX_OPTIONS, "none"),
+            ),
+        ),
+        InputBlock(
+            block_id="mailbox_delegate",
+            label="Colleague who gets the mailbox",
+            optional=True,
+            element=UserSelectElement(action_id="value"),
+        ),
+        InputBlock(
+            block_id="phone",
+            label="Phone",
+            element=StaticSelectElement(
+                action_id="value",
+                options=_options(PHONE_OPTIONS),
+                initial_option=_initial(PHONE_OPTIONS, "none"),
+            ),
+        ),
+        InputBlock(
+            block_id="phone_forward_to",
+            label="Forward calls to",
+            optional=True,
+            element=UserSelectElement(action_id="value"),
+        ),
+        InputBlock(
+            block_id="backup_data",
+            label="Back up their files and data",
+            element=RadioButtonsElement(
+                action_id="value",
+                options=_options({"yes": "Yes", "no": "No"}),
+                initial_option=Option(value="no", text="No"),
+            ),
+        ),
+        InputBlock(
+            block_id="notes",
+            label="Notes",
+            optional=True,
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=ids.OFFBOARD_FORM,
+        title="Offboard",
+        submit="Start offboarding",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+    return view.to_dict()

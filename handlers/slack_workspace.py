@@ -1,0 +1,125 @@
+"""The case's room in Slack: a private channel, its checklist messages, and the archive post."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cases.models import Case
+from bot.checklist.models import ChecklistItem
+from handlers.render import checklist as render
+from handlers.render.text import clip
+
+log = logging.getLogger(__name__)
+MAX_CHANNEL_NAME = 80
+INVITE_BATCH = 100  # conversations.invite takes at most 100 users a call
+
+
+def channel_slug(name: str) -> str:
+    """Slack's channel-name rules: lowercase a–z, 0–9, '-' and '_' only."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")
+    return re.sub(r"-{2,}", "-", slug) or "person"
+
+
+def channel_name(subject: str, day: str, suffix: str = "") -> str:
+    fixed = f"offboard--{day}{suffix}"
+    room = MAX_CHANNEL_NAME - len(fixed)
+    return f"offboard-{channel_slug(subject)[:room].strip('-_')}-{day}{suffix}"
+
+
+class SlackWorkspace:
+    def __init__(self, client: AsyncWebClient, archive_channel: str, bot_user_id: str = "") -> None:
+        self.client = client
+        self.archive_channel = archive_channel
+        self.bot_user_id = bot_user_id
+
+    async def open_room(self, case: Case, invitees: Sequence[str]) -> tuple[str, str]:
+        day = case.last_day.isoformat()
+        channel: dict[str, Any] | None = None
+        for attempt in range(12):
+            suffix = "" if attempt == 0 else f"-{attempt + 1}" if attempt < 10 else f"-{secrets.token_hex(3)}"
+            name = channel_name(case.subject_name, day, suffix)
+            try:
+                channel = (await self.client.conversations_create(name=name, is_private=True))["channel"]
+                break
+            except SlackApiError as e:
+                if e.response.get("error") != "name_taken":
+                    raise
+        if channel is None:
+            raise RuntimeError("could not find a free channel name")
+        people = [u for u in invitees if u and u not in (case.subject_id, self.bot_user_id)]
+        for i in range(0, len(people), INVITE_BATCH):
+            try:
+                await self.client.conversations_invite(
+                    channel=channel["id"], users=people[i : i + INVITE_BATCH]
+                )
+            except SlackApiError as e:
+                if e.response.get("error") != "already_in_channel":
+                    raise
+        topic = f"Offboarding {case.subject_name} · last day {day} · case {case.id}"
+        await self.client.conversations_setTopic(channel=channel["id"], topic=clip(topic, 250))
+        return channel["id"], channel["name"]
+
+    async def show_checklist(
+        self, case: Case, items: Sequence[ChecklistItem], changed: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        if not case.channel_id:
+            return {}
+        text = render.page_text(case, items)
+        posted = case.messages.get("checklist")
+        if not posted:
+            pages = []
+            for n, keys in enumerate(render.pages(items)):
+                blocks = render.page_blocks(case, items, keys, first=n == 0)
+                resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, blocks=blocks)
+                pages.append({"ts": resp["ts"], "keys": keys})
+            return {"checklist": pages}
+        for n, page in enumerate(posted):
+            # The first page carries the progress line, so it changes with every item.
+            if changed is None or n == 0 or set(changed) & set(page["keys"]):
+                blocks = render.page_blocks(case, items, page["keys"], first=n == 0)
+                await self.client.chat_update(
+                    channel=case.channel_id, ts=page["ts"], text=text, blocks=blocks
+                )
+        return {}
+
+    async def tell(self, case: Case, text: str, *, thread: str | None = None) -> str | None:
+        if not case.channel_id:
+            return None
+        resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, thread_ts=thread)
+        return resp["ts"]
+
+    async def tell_person(self, user_id: str, text: str, *, case: Case | None = None) -> None:
+        if case is not None and case.channel_id and case.is_open:
+            try:
+                await self.client.chat_postEphemeral(channel=case.channel_id, user=user_id, text=text)
+                return
+            except SlackApiError as e:
+                log.info("ephemeral failed (%s); sending a direct message", e.response.get("error"))
+        await self.client.chat_postMessage(channel=user_id, text=text)
+
+    async def post_archive(
+        self, case: Case, items: Sequence[ChecklistItem], final_hash: str, final_seq: int
+    ) -> None:
+        messages = render.archive_messages(case, items, final_hash, final_seq)
+        text = f"Offboarding record: {case.subject_name} ({case.status})"
+        first = await self.client.chat_postMessage(
+            channel=self.archive_channel, text=text, blocks=messages[0]
+        )
+        for blocks in messages[1:]:
+            await self.client.chat_postMessage(
+                channel=self.archive_channel, text=text, blocks=blocks, thread_ts=first["ts"]
+            )
+
+    async def close_room(self, case: Case) -> None:
+        try:
+            await self.client.conversations_archive(channel=case.channel_id)
+        except SlackApiError as e:
+            if e.response.get("error") != "already_archived":
+                raise
