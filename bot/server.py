@@ -36,14 +36,16 @@ def build_web_app(runtime: Runtime) -> web.Application:
 
 async def start(
     settings: Settings, *, host: str = "0.0.0.0", **runtime_kwargs: object
-) -> tuple[web.AppRunner, Runtime]:
-    """Migrate, build, listen. /healthz answers only once all of that is done."""
+) -> tuple[web.AppRunner, Runtime, int]:
+    """Migrate, build, listen (port 0: any free port). /healthz answers only once all of that is done."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     runtime = await build_runtime(settings, **runtime_kwargs)  # type: ignore[arg-type]
     runner = web.AppRunner(build_web_app(runtime), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, settings.port).start()
-    return runner, runtime
+    site = web.TCPSite(runner, host, settings.port)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, runtime, port
 
 
 async def serve_forever(settings: Settings) -> None:
@@ -51,7 +53,7 @@ async def serve_forever(settings: Settings) -> None:
     if settings.slack_app_token:
         await _socket_mode(settings)
         return
-    runner, runtime = await start(settings)
+    runner, runtime, _ = await start(settings)
     log.info("offboard bot listening on port %s", settings.port)
     try:
         await asyncio.Event().wait()

@@ -52,7 +52,7 @@ def create_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
         case = None
         case_id = case_id_in(body)
         if case_id is not None:
-            case = await runtime.cases.get(case_id)
+            case = await runtime.cases.find(case_id)
         context["case"] = case
         context["actor"] = user
         context["roles"] = await runtime.offboarding.roles_for(user, case) if user else frozenset()

@@ -8,11 +8,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.errors import NotFound
 from handlers import ids
+from handlers.errors import after_ack
 
 
 def register(app: AsyncApp) -> None:
     @app.action(ids.ITEM_DONE)
-    async def item_done(ack: Any, action: dict[str, Any], context: Any) -> None:
+    @after_ack
+    async def item_done(ack: Any, action: dict[str, Any], context: Any, body: Any, client: Any) -> None:
         await ack()
         case = context["case"]
         if case is None:

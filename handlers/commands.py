@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.schedule.cutoff import local_today
+from handlers.errors import after_ack
 from handlers.render.form import offboard_form
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -21,7 +22,8 @@ def mentioned_user(text: str) -> str | None:
 
 def register(app: AsyncApp) -> None:
     @app.command("/offboard")
-    async def offboard(ack: Any, command: dict[str, Any], client: Any, context: Any) -> None:
+    @after_ack
+    async def offboard(ack: Any, command: dict[str, Any], client: Any, context: Any, body: Any) -> None:
         subject = mentioned_user(command.get("text", ""))
         if subject is None:
             await ack(text=USAGE)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -36,15 +38,37 @@ async def tell(client: Any, body: dict[str, Any], text: str) -> None:
     await client.chat_postMessage(channel=user, text=text)
 
 
+async def report(error: Exception, body: dict[str, Any], client: Any) -> None:
+    """The one mapping from an error to what the person sees."""
+    if isinstance(error, DomainError):
+        await tell(client, body, f":no_entry: {error.message}")
+        return
+    ref = secrets.token_hex(4)
+    # Exception text can carry request data; log the type and reference, with the traceback.
+    log.error("unhandled error ref=%s: %s", ref, type(error).__name__, exc_info=error)
+    await tell(
+        client, body, f":warning: Something went wrong on our side (reference {ref}). Please try again."
+    )
+
+
+def after_ack(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Report errors raised after ack() ourselves.
+
+    Bolt resets an acknowledged response when a listener raises, which can turn the already-sent
+    ack into a 404; so work after ack must not raise into Bolt. Listeners take `body` and `client`.
+    """
+
+    @functools.wraps(listener)
+    async def guarded(**kwargs: Any) -> None:
+        try:
+            await listener(**kwargs)
+        except Exception as e:
+            await report(e, kwargs["body"], kwargs["client"])
+
+    return guarded
+
+
 def register(app: AsyncApp) -> None:
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], client: Any) -> None:
-        if isinstance(error, DomainError):
-            await tell(client, body, f":no_entry: {error.message}")
-            return
-        ref = secrets.token_hex(4)
-        # Exception text can carry request data; log the type and reference, with the traceback.
-        log.error("unhandled error ref=%s: %s", ref, type(error).__name__, exc_info=error)
-        await tell(
-            client, body, f":warning: Something went wrong on our side (reference {ref}). Please try again."
-        )
+        await report(error, body, client)

@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.cases.requests import OffboardRequest
 from bot.errors import DomainError, InvalidRequest, NotAllowed
 from handlers import ids
+from handlers.errors import after_ack
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def refusal_view(text: str) -> dict[str, Any]:
 
 def register(app: AsyncApp) -> None:
     @app.view(ids.OFFBOARD_FORM)
-    async def submit(ack: Any, view: dict[str, Any], context: Any, client: Any) -> None:
+    @after_ack
+    async def submit(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
         runtime = context["runtime"]
         actor = context["actor"]
         try:

@@ -186,9 +186,12 @@ class CaseService:
         return items
 
     # -- reading ----------------------------------------------------------------------------
-    async def get(self, case_id: int) -> Case:
+    async def find(self, case_id: int) -> Case | None:
         async with self.db.sessions() as session:
-            case = await session.get(Case, case_id)
+            return await session.get(Case, case_id)
+
+    async def get(self, case_id: int) -> Case:
+        case = await self.find(case_id)
         if case is None:
             raise NotFound(f"There is no offboarding case {case_id}.")
         return case

@@ -1,0 +1,177 @@
+"""msgraph-sdk plumbing for GraphSystem: building the client, recording each HTTP call, normalising errors.
+
+msgraph, kiota and httpx are imported inside the functions: importing msgraph costs about 0.4 s, and
+processes that never talk to Graph should not pay it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from bot.revocation.contract import CallRecord
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+MAX_BACKOFF = 8.0  # seconds, cap for our own retries of 500/502/timeouts
+# The calls of the step being run; the recorder middleware appends one record per HTTP attempt.
+CALLS: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar("graph_calls", default=None)
+T = TypeVar("T")
+
+
+class GraphFailure(Exception):
+    """One Graph call that failed for good, in the words the thread shows."""
+
+    def __init__(self, status: int | None, code: str, message: str, *, sent: bool = True) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.sent = sent  # False: the request never left (connection refused), safe to resend
+
+    def words(self) -> str:
+        if self.status is None:
+            return f"Graph could not be reached ({self.code}): {self.message}"
+        return f"Graph said {self.status} {self.code}: {self.message}"
+
+
+def failure_from(exc: BaseException) -> GraphFailure:
+    """The one place where the SDK's exceptions (ODataError, APIError, httpx, azure-identity) become words."""
+    if isinstance(exc, GraphFailure):
+        return exc
+    import httpx
+    from kiota_abstractions.api_error import APIError
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+    if isinstance(exc, ODataError):
+        err = exc.error
+        code = (err.code if err else None) or "error"
+        message = (err.message if err else None) or "no message"
+        return GraphFailure(exc.response_status_code, code, message)
+    if isinstance(exc, APIError):
+        return GraphFailure(exc.response_status_code, "error", exc.message or "unreadable error body")
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return GraphFailure(None, "unreachable", str(exc) or type(exc).__name__, sent=False)
+    if isinstance(exc, httpx.TimeoutException):
+        return GraphFailure(None, "timeout", str(exc) or type(exc).__name__)
+    if isinstance(exc, httpx.TransportError):
+        return GraphFailure(None, "network", str(exc) or type(exc).__name__)
+    return GraphFailure(None, type(exc).__name__, str(exc) or "unexpected error")
+
+
+async def call_with_retries(
+    send: Callable[[], Awaitable[T]], *, retries: int, backoff: float, idempotent: bool = True
+) -> T:
+    """Send one SDK call. The SDK's RetryHandler already retries 429/503/504 (honouring Retry-After);
+    this adds capped backoff for 500/502 and network errors, never for a permanent 4xx. A call that is
+    not idempotent is resent only when it never left (connection refused)."""
+    attempt = 0
+    while True:
+        try:
+            return await send()
+        except Exception as exc:
+            failure = failure_from(exc)
+            transient = failure.status in (500, 502) or failure.status is None
+            if transient and attempt < retries and (idempotent or not failure.sent):
+                await asyncio.sleep(min(backoff * 2**attempt, MAX_BACKOFF))
+                attempt += 1
+                continue
+            raise failure from exc
+
+
+@dataclass
+class GraphHandle:
+    client: Any  # msgraph.GraphServiceClient
+    http: Any  # httpx.AsyncClient
+    credential: Any = None  # azure.identity.aio.ClientSecretCredential, when used
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        if self.credential is not None:
+            await self.credential.close()
+
+
+def build_client(
+    base_url: str,
+    *,
+    access_token: str | None,
+    tenant_id: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    backoff: float,
+    retries: int,
+    timeout: float,
+) -> GraphHandle:
+    """A GraphServiceClient on `base_url` whose httpx pipeline records every attempt into CALLS."""
+    import httpx
+    from kiota_abstractions.authentication import (
+        AccessTokenProvider,
+        AllowedHostsValidator,
+        BaseBearerTokenAuthenticationProvider,
+    )
+    from kiota_http.kiota_client_factory import KiotaClientFactory
+    from kiota_http.middleware import BaseMiddleware, RetryHandler
+    from kiota_http.middleware.options import RetryHandlerOption
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph.graph_request_adapter import options as graph_options
+    from msgraph_core import GraphClientFactory
+    from msgraph_core.middleware import GraphTelemetryHandler
+    from msgraph_core.middleware.options import GraphTelemetryHandlerOption
+
+    host = urlsplit(base_url).hostname or ""
+    base_path = urlsplit(base_url).path.rstrip("/")
+
+    class Recorder(BaseMiddleware):
+        """Last in the pipeline, so it sees each attempt the RetryHandler makes."""
+
+        async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
+            path = request.url.path.removeprefix(base_path) or "/"
+            calls = CALLS.get()
+            try:
+                response = await super().send(request, transport)
+            except Exception:
+                if calls is not None:
+                    calls.append(CallRecord(request.method, path, None, None))
+                raise
+            if calls is not None:
+                rid = response.headers.get("request-id")
+                calls.append(CallRecord(request.method, path, response.status_code, rid))
+            return response
+
+    class StaticToken(AccessTokenProvider):
+        async def get_authorization_token(
+            self, uri: str, additional_authentication_context: Any = None
+        ) -> str:
+            return access_token or ""
+
+        def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+            return AllowedHostsValidator([host])
+
+    credential = None
+    if access_token:
+        auth: Any = BaseBearerTokenAuthenticationProvider(StaticToken())
+    else:
+        from azure.identity.aio import ClientSecretCredential
+        from kiota_authentication_azure.azure_identity_authentication_provider import (
+            AzureIdentityAuthenticationProvider,
+        )
+
+        credential = ClientSecretCredential(tenant_id or "", client_id or "", client_secret or "")
+        auth = AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host])
+
+    options = dict(graph_options)
+    options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=0.0, max_retries=retries)
+    middleware = KiotaClientFactory.get_default_middleware(options)
+    for handler in middleware:
+        if isinstance(handler, RetryHandler):
+            handler.backoff_factor = backoff  # exponential part; Retry-After, when sent, wins
+    telemetry = options.get(GraphTelemetryHandlerOption.get_key())
+    middleware += [GraphTelemetryHandler(options=telemetry), Recorder()]
+    http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), http2=True)
+    http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
+    adapter = GraphRequestAdapter(auth, client=http)
+    adapter.base_url = base_url.rstrip("/")
+    return GraphHandle(GraphServiceClient(request_adapter=adapter), http, credential)

@@ -1,0 +1,152 @@
+"""Microsoft Graph v1.0 stand-in: the endpoints the offboarding adapter calls, as msgraph-sdk sends them.
+
+Paths, bodies and error shapes follow the specs in /work/shared/specs/graph (CSDL slice, PowerShell
+OpenAPI excerpts, msgraph-sdk request-builder templates, sample mocks from the Graph docs). Anything the
+stand-in does not know (path, method, property) is answered 400/405 and appended to `spec_violations`.
+The journal (`requests`) records every request, faults included, with paths relative to `.url`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from standins.base import Fault, Recorded, StandIn
+from standins.graph_routes import REQUEST_IDS, GraphRoutes, Handler, U, odata_error
+from standins.graph_state import new_id
+
+
+class GraphStandIn(GraphRoutes, StandIn):
+    """A Graph tenant on 127.0.0.1; `.url` ends in /v1.0 like https://graph.microsoft.com/v1.0."""
+
+    def __init__(
+        self,
+        *,
+        rate_limit: int = 3000,
+        rate_window: float = 150.0,
+        clock: Callable[[], float] = time.time,
+        retry_after: int | None = None,
+        page_size: int = 100,
+        token: str | None = None,
+        domain: str = "contoso.com",
+    ) -> None:
+        StandIn.__init__(self)
+        GraphRoutes.__init__(self, domain)
+        self.rate_limit = rate_limit  # writes per window (Graph: identity writes 3,000 per 2.5 min)
+        self.rate_window = rate_window
+        self.clock = clock
+        self.retry_after = retry_after  # None: seconds until the window frees a slot
+        self.page_size = page_size
+        self.token = token  # None: any non-empty bearer token is accepted
+        self.spec_violations: list[str] = []
+        self.sticky_groups: set[tuple[str, str]] = set()  # (group id, user id): DELETE says 204, member stays
+        self.reenable_after_disable = False  # PATCH accountEnabled=false says 204, account stays enabled
+        self._writes: deque[float] = deque()
+        self._table: list[tuple[str, re.Pattern[str], Handler]] = [
+            (m, re.compile(f"^{p}$"), h)
+            for m, p, h in [
+                ("GET", r"/users", self.list_users),
+                ("GET", rf"/users/{U}", self.get_user),
+                ("PATCH", rf"/users/{U}", self.patch_user),
+                ("POST", rf"/users/{U}/revokeSignInSessions", self.revoke_sessions),
+                ("POST", rf"/users/{U}/assignLicense", self.assign_license_action),
+                ("GET", rf"/users/{U}/memberOf", self.member_of),
+                ("GET", rf"/users/{U}/manager", self.get_manager),
+                ("GET", rf"/users/{U}/authentication/methods", self.list_methods),
+                ("DELETE", rf"/users/{U}/authentication/(?P<seg>\w+)/(?P<mid>[^/]+)", self.delete_method),
+                ("GET", rf"/users/{U}/mailboxSettings", self.get_mailbox),
+                ("PATCH", rf"/users/{U}/mailboxSettings", self.patch_mailbox),
+                ("GET", rf"/users/{U}/mailFolders/(?P<f>[^/]+)/messageRules", self.list_rules),
+                ("POST", rf"/users/{U}/mailFolders/(?P<f>[^/]+)/messageRules", self.create_rule),
+                ("GET", rf"/users/{U}/managedDevices", self.list_devices),
+                ("GET", rf"/users/{U}/drive", self.get_drive),
+                ("POST", r"/drives/(?P<d>[^/]+)/items/(?P<item>[^/]+)/invite", self.invite),
+                ("GET", r"/subscribedSkus", self.list_skus),
+                ("GET", rf"/reports/authenticationMethods/userRegistrationDetails/{U}", self.registration),
+                ("POST", r"/deviceManagement/managedDevices/(?P<d>[^/]+)/retire", self.retire),
+                ("DELETE", r"/groups/(?P<g>[^/]+)/members/(?P<u>[^/]+)/\$ref", self.remove_member),
+            ]
+        ]
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._journal, self._fault_middleware])
+        self.routes(app)
+        return app
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+
+    def error_response(self, status: int, fault: Fault) -> web.Response:
+        if fault.body is not None:
+            resp = web.json_response(fault.body, status=status)
+        else:
+            resp = odata_error(status)
+        if status == 429 and not fault.headers:
+            resp.headers["Retry-After"] = "1"
+        resp.headers.update(fault.headers)
+        return resp
+
+    @web.middleware
+    async def _journal(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        rid = new_id()
+        crid = request.headers.get("client-request-id", rid)
+        REQUEST_IDS.set((rid, crid))
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        path = request.path.removeprefix(self.base_path())
+        rec = Recorded(request.method, path, dict(request.query), dict(request.headers), body)
+        self.requests.append(rec)
+        request["graph_record"] = rec
+        resp = await handler(request)
+        rec.status = resp.status
+        resp.headers["request-id"] = rid
+        resp.headers["client-request-id"] = crid
+        return resp
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        rec: Recorded = request["graph_record"]
+        auth = request.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth.startswith("Bearer ") else ""
+        if not token:
+            return odata_error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if self.token is not None and token != self.token:
+            return odata_error(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed.")
+        if request.method != "GET" and (limited := self._throttle()) is not None:
+            return limited
+        # Graph also accepts namespace-qualified actions (/users/{id}/microsoft.graph.assignLicense).
+        path = re.sub(r"/microsoft\.graph\.(?=\w+$)", "/", rec.path)
+        known_path = False
+        for method, pattern, handler in self._table:
+            match = pattern.match(path)
+            if match:
+                known_path = True
+                if method == request.method:
+                    return await handler(request, rec.body, **match.groupdict())
+        if known_path:
+            return self.violation(f"{request.method} {path}: method not allowed", 405, "Request_BadRequest")
+        return self.violation(f"{request.method} {path}: Resource not found for the segment")
+
+    def _throttle(self) -> web.Response | None:
+        now = self.clock()
+        while self._writes and self._writes[0] <= now - self.rate_window:
+            self._writes.popleft()
+        if len(self._writes) >= self.rate_limit:
+            wait = self.retry_after
+            if wait is None:
+                wait = max(1, math.ceil(self._writes[0] + self.rate_window - now))
+            resp = odata_error(429, "TooManyRequests", "Too many requests. Retry after the indicated time.")
+            resp.headers["Retry-After"] = str(wait)
+            return resp
+        self._writes.append(now)
+        return None

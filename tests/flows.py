@@ -1,0 +1,58 @@
+"""Steps shared by the end-to-end suites: open a case through Slack, click items as their owners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.checklist.models import DONE
+from handlers import ids
+from standins.slack_driver import wait_for
+
+
+async def open_case(bot: Any, answers: dict[str, Any] | None = None, *, by: str | None = None) -> Any:
+    """`/offboard @jane`, fill the form, submit; returns the case once its checklist is posted."""
+    cast = bot.cast
+    by = by or cast.manager
+    opened = len(bot.slack.views_opened)
+    status, body = await bot.driver.command(by, f"<@{cast.subject}|jane>")
+    assert status == 200, body
+    await wait_for(lambda: len(bot.slack.views_opened) > opened, what="views.open")
+    view = bot.slack.views_opened[-1]
+    status, body = await bot.driver.submit(by, view, {"last_day": "2026-12-04", **(answers or {})})
+    assert status == 200 and not body, body
+
+    async def posted() -> Any:
+        case = await bot.runtime.cases.open_case_for(cast.subject)
+        return case if case and case.messages.get("checklist") else None
+
+    return await wait_for(posted, what="checklist posted")
+
+
+def page_of(case: Any, key: str) -> str:
+    for page in case.messages["checklist"]:
+        if key in page["keys"]:
+            return page["ts"]
+    raise AssertionError(f"{key} is on no checklist page")
+
+
+def owner_of(cast: Any, role: str) -> str:
+    return {"hr": cast.hr, "it": cast.it, "security": cast.security, "manager": cast.manager}[role]
+
+
+async def click_item(bot: Any, case: Any, key: str, user: str) -> tuple[int, Any]:
+    return await bot.driver.click(
+        user, ids.ITEM_DONE, ids.item_value(case.id, key), channel=case.channel_id, ts=page_of(case, key)
+    )
+
+
+async def complete_all(bot: Any, case: Any) -> None:
+    for item in await bot.runtime.cases.items(case.id):
+        if item.status == DONE:
+            continue
+        status, _ = await click_item(bot, case, item.key, owner_of(bot.cast, item.role))
+        assert status == 200
+
+        async def done(key: str = item.key) -> bool:
+            return (await bot.runtime.checklist.item(case.id, key)).status == DONE
+
+        await wait_for(done, what=f"{item.key} done")
