@@ -56,6 +56,9 @@ TIER_LIMITS = {
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 JSON_PARAMS = ("blocks", "view", "attachments", "metadata")  # JSON strings inside form bodies
 MAX_TEXT = 40_000  # Slack truncates longer top-level text
+# Where the journal middleware leaves the merged params for the handler (RequestKey: aiohttp >= 3.11).
+_PARAMS: Any = web.RequestKey("slack_params", dict) if hasattr(web, "RequestKey") else "slack_params"
+_ERROR: Any = web.RequestKey("slack_error", str) if hasattr(web, "RequestKey") else "slack_error"
 
 
 class SlackError(Exception):
@@ -205,7 +208,7 @@ class SlackStandIn(StandIn):
             except ValueError:
                 data = None
             if not isinstance(data, dict):
-                request["slack_error"] = "invalid_json"
+                request[_ERROR] = "invalid_json"
             else:
                 params.update(data)
         elif raw:
@@ -216,7 +219,7 @@ class SlackStandIn(StandIn):
                     params[key] = json.loads(params[key])
                 except ValueError:
                     pass
-        request["slack_params"] = params
+        request[_PARAMS] = params
         record = Recorded(request.method, request.path, dict(request.query), dict(request.headers), params)
         self.requests.append(record)
         response = await handler(request)
@@ -225,11 +228,11 @@ class SlackStandIn(StandIn):
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         name = request.match_info["method"]
-        params = request["slack_params"]
+        params = request[_PARAMS]
         handler = getattr(self, "_m_" + name.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method", "req_method": name})
-        if error := request.get("slack_error") or self._auth_error(request, params, name):
+        if error := request.get(_ERROR) or self._auth_error(request, params, name):
             return web.json_response({"ok": False, "error": error})
         wait = self._take_rate(name, params)
         if wait is not None:
@@ -262,7 +265,7 @@ class SlackStandIn(StandIn):
         while hits and hits[0] <= now - self.rate_window:
             hits.popleft()
         if len(hits) >= limit:
-            return hits[0] + self.rate_window - now
+            return hits[0] + self.rate_window - now if hits else self.rate_window
         hits.append(now)
         return None
 

@@ -1,0 +1,136 @@
+"""`offboard-bot demo`: a whole offboarding against in-process stand-ins. No credentials, no network."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.clock import SystemClock
+from bot.config import Settings, load_org_config
+from bot.schedule.cutoff import non_working_reason
+from bot.server import start
+from handlers import ids
+from standins.cast import Cast, seed
+from standins.slack_api import SlackStandIn
+from standins.slack_driver import SlackDriver, wait_for
+
+SECRET = "demo-signing-secret"
+TOKEN = "xoxb-demo"
+
+
+def blocks_as_text(blocks: list[dict[str, Any]]) -> str:
+    """Roughly what a person sees in Slack, for a terminal."""
+    lines = []
+    for b in blocks:
+        if b.get("type") == "header":
+            lines.append(f"== {b['text']['text']} ==")
+        elif b.get("type") in ("section", "context"):
+            texts = (
+                [b["text"]["text"]] if b.get("text") else [e.get("text", "") for e in b.get("elements", [])]
+            )
+            button = (b.get("accessory") or {}).get("text", {}).get("text")
+            lines.append("  ".join(texts) + (f"   [{button}]" if button else ""))
+        elif b.get("type") == "divider":
+            lines.append("-" * 40)
+    return "\n".join(lines)
+
+
+def next_working_day(start: date, days: int) -> date:
+    day = start + timedelta(days=days)
+    while non_working_reason(day, "US"):
+        day += timedelta(days=1)
+    return day
+
+
+def say(who: str, text: str) -> None:
+    print(f"\n--- {who} ---\n{text}")
+
+
+async def run_demo() -> int:
+    logging.getLogger().setLevel(logging.WARNING)
+    slack = SlackStandIn(token=TOKEN)
+    await slack.start()
+    cast: Cast = seed(slack)
+    with tempfile.TemporaryDirectory() as tmp:
+        config_path = Path(tmp) / "offboard.yml"
+        config_path.write_text(yaml.safe_dump(cast.config(admins=[cast.manager])))
+        env = {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/demo.db",
+            "OFFBOARD_CONFIG": str(config_path),
+            "PORT": "0",
+        }
+        settings = Settings.from_env(env)
+        runner, runtime, port = await start(
+            settings, host="127.0.0.1", config=load_org_config(config_path), clock=SystemClock()
+        )
+        try:
+            async with SlackDriver(f"http://127.0.0.1:{port}", SECRET) as driver:
+                await _script(runtime, driver, slack, cast)
+        finally:
+            await runner.cleanup()
+            await runtime.close()
+            await slack.stop()
+    return 0
+
+
+async def _script(runtime: Any, driver: SlackDriver, slack: SlackStandIn, cast: Cast) -> None:
+    last_day = next_working_day(datetime.now(UTC).date(), 7)
+    say("Maria (manager) types", f"/offboard <@{cast.subject}|jane>")
+    await driver.command(cast.manager, f"<@{cast.subject}|jane>")
+    await wait_for(lambda: slack.views_opened, what="the form")
+    view = slack.views_opened[-1]
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    say("Maria sees a form", "\n".join(f"  • {label}" for label in labels))
+    say("Maria submits", f"last day {last_day}, voluntary, employee checklist, mailbox → shared mailbox")
+    await driver.submit(cast.manager, view, {"last_day": last_day.isoformat(), "mailbox": "shared"})
+
+    async def posted() -> Any:
+        case = await runtime.cases.open_case_for(cast.subject)
+        return case if case and case.messages.get("checklist") else None
+
+    case = await wait_for(posted, what="the checklist")
+    channel = slack.channels[case.channel_id]
+    members = ", ".join(
+        slack.users[m]["real_name"] for m in sorted(channel["members"]) if m != slack.bot_user_id
+    )
+    say("The bot opens a private channel", f"#{channel['name']} with {members}\ntopic: {channel['topic']}")
+    say(f"Everyone in #{channel['name']} sees", blocks_as_text(slack.messages[case.channel_id][0]["blocks"]))
+
+    items = await runtime.cases.items(case.id)
+    first = items[0]
+    say("Ivan (IT) clicks an HR item", first.title)
+    await driver.click(
+        cast.it, ids.ITEM_DONE, ids.item_value(case.id, first.key), channel=case.channel_id, ts="0"
+    )
+    await wait_for(lambda: slack.ephemeral, what="the refusal")
+    say("Only Ivan sees", slack.ephemeral[-1]["text"])
+
+    owners = {"hr": cast.hr, "it": cast.it, "security": cast.security, "manager": cast.manager}
+    for item in items:
+        page = next(p["ts"] for p in case.messages["checklist"] if item.key in p["keys"])
+        await driver.click(
+            owners[item.role],
+            ids.ITEM_DONE,
+            ids.item_value(case.id, item.key),
+            channel=case.channel_id,
+            ts=page,
+        )
+
+        async def done(key: str = item.key) -> bool:
+            return (await runtime.checklist.item(case.id, key)).status == "done"
+
+        await wait_for(done, what=item.key)
+    say("Each owner clicks their items", f"{len(items)} items done, the checklist updated in place each time")
+    await wait_for(lambda: slack.messages[cast.archive], what="the archive post")
+    say("#offboarding-archive receives", blocks_as_text(slack.messages[cast.archive][0]["blocks"]))
+    closed = await runtime.cases.get(case.id)
+    archived = slack.channels[case.channel_id]["is_archived"]
+    say("Afterwards", f"case {closed.id} is {closed.status}; #{channel['name']} archived: {archived}")

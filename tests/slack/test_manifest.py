@@ -1,0 +1,50 @@
+"""manifest.yml must install unchanged: valid against Slack's own manifest schema, and true to the app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = [ROOT.parent / "shared" / "specs" / "slack" / "manifest", Path("/work/shared/specs/slack/manifest")]
+
+
+def schema_dir() -> Path:
+    for d in SCHEMAS:
+        if (d / "manifest.schema.1.0.0.json").exists():
+            return d
+    pytest.fail("Slack's manifest schema (shared/specs/slack/manifest) is missing beside the repository")
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_manifest_validates_against_slacks_schema(manifest):
+    major = (manifest.get("_metadata") or {}).get("major_version", 1)
+    schema = json.loads((schema_dir() / f"manifest.schema.{major}.0.0.json").read_text())
+    jsonschema.validate(manifest, schema)
+
+
+def test_schema_check_is_not_vacuous(manifest):
+    schema = json.loads((schema_dir() / "manifest.schema.1.0.0.json").read_text())
+    broken = {**manifest, "oauth_config": {"scopes": {"bot": ["not a scope"]}}, "features": {"bogus": 1}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_request_urls_point_at_bolts_path(manifest):
+    urls = [c["url"] for c in manifest["features"]["slash_commands"]]
+    urls += [manifest["settings"]["interactivity"]["request_url"]]
+    urls += [manifest["settings"]["event_subscriptions"]["request_url"]]
+    assert all(u.endswith("/slack/events") for u in urls)
+
+
+def test_manifest_commands_are_the_ones_the_app_handles(manifest):
+    handled = {"/offboard"}
+    assert {c["command"] for c in manifest["features"]["slash_commands"]} == handled
