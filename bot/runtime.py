@@ -21,8 +21,13 @@ from bot.clock import Clock, SystemClock
 from bot.config import OrgConfig, Settings, load_org_config
 from bot.db import Database
 from bot.evidence.service import Evidence
+from bot.revocation.contract import IdentitySystem
+from bot.revocation.dry_run import DryRunSystem
+from bot.revocation.flow import RevocationFlow
+from bot.revocation.service import RevocationService
 from bot.roles import RoleDirectory
 from handlers.slack_people import SlackPeople
+from handlers.slack_revocation_board import SlackRevocationBoard
 from handlers.slack_workspace import SlackWorkspace
 
 log = logging.getLogger(__name__)
@@ -53,15 +58,38 @@ class Runtime:
     cases: CaseService
     checklist: ChecklistService
     offboarding: Offboarding
+    revocation: RevocationFlow | None = None
     background: set = field(default_factory=set)
 
     async def close(self) -> None:
+        if self.revocation is not None:
+            await self.revocation.settle()
+            await self.revocation.service.aclose()
         await self.db.dispose()
 
 
-def steps_for(system: str, options: dict) -> list[tuple[str, str]]:
-    """No identity system is wired in yet: revocation items are left out."""
-    return []
+def identity_systems(settings: Settings, config: OrgConfig) -> dict[str, IdentitySystem]:
+    """Okta and Microsoft Graph, each only when configured; wrapped in their dry-run twin on dry_run."""
+    systems: dict[str, IdentitySystem] = {}
+    if settings.okta_org_url and settings.okta_api_token:
+        from bot.revocation.okta import OktaSystem
+
+        systems["okta"] = OktaSystem(settings.okta_org_url, settings.okta_api_token)
+    if settings.graph_access_token or (
+        settings.graph_tenant_id and settings.graph_client_id and settings.graph_client_secret
+    ):
+        from bot.revocation.graph import GraphSystem
+
+        systems["graph"] = GraphSystem.from_settings(
+            settings.graph_base_url,
+            access_token=settings.graph_access_token or None,
+            tenant_id=settings.graph_tenant_id or None,
+            client_id=settings.graph_client_id or None,
+            client_secret=settings.graph_client_secret or None,
+        )
+    if config.dry_run:
+        systems = {name: DryRunSystem(system) for name, system in systems.items()}
+    return systems
 
 
 async def build_runtime(
@@ -75,8 +103,10 @@ async def build_runtime(
     people = SlackPeople(slack)
     evidence = Evidence(db, clock)
     roles = RoleDirectory(people, config, clock)
-    cases = CaseService(db, clock, config, templates, people, evidence, steps_for)
     checklist = ChecklistService(db, clock, evidence)
+    systems = identity_systems(settings, config)
+    revocations = RevocationService(systems, checklist, evidence, people, config)
+    cases = CaseService(db, clock, config, templates, people, evidence, revocations.catalogue)
     bot_user = ""
     if settings.slack_bot_token:
         try:
@@ -85,6 +115,21 @@ async def build_runtime(
             log.warning("auth.test failed: %s", type(e).__name__)
     workspace = SlackWorkspace(slack, config.archive_channel, bot_user)
     offboarding = Offboarding(cases, checklist, roles, workspace, evidence)
+    revocation = None
+    if systems:
+        revocation = RevocationFlow(revocations, SlackRevocationBoard(slack), offboarding)
+        offboarding.hooks.append(revocation)
     return Runtime(
-        settings, config, clock, db, templates, slack, evidence, roles, cases, checklist, offboarding
+        settings,
+        config,
+        clock,
+        db,
+        templates,
+        slack,
+        evidence,
+        roles,
+        cases,
+        checklist,
+        offboarding,
+        revocation,
     )

@@ -25,3 +25,9 @@ def item_value(case_id: int, key: str) -> str:
 def parse_item_value(value: str) -> tuple[int, str]:
     case_id, _, key = value.partition("|")
     return int(case_id), key
+
+
+REVOKE_STEP = "revoke_step"
+REVOKE_RETRY = "revoke_retry"
+REVOKE_ALL = "revoke_all"
+REVOKE_PREVIEW = "revoke_preview"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from bot.revocation.contract import CallRecord
+from bot.revocation.contract import CallRecord, PlannedCall
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 MAX_BACKOFF = 8.0  # seconds, cap for our own retries of 500/502/timeouts
@@ -175,3 +175,25 @@ def build_client(
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = base_url.rstrip("/")
     return GraphHandle(GraphServiceClient(request_adapter=adapter), http, credential)
+
+
+@dataclass
+class Op:
+    """One write a step sends: what plan() shows and how run() sends it."""
+
+    call: PlannedCall
+    send: Callable[[], Awaitable[Any]]
+    label: str  # plain words: "group 'Sales'"
+    idempotent: bool = True
+
+
+@dataclass
+class Prepared:
+    """A step after its reads: the writes to send and the words for the outcome."""
+
+    ops: list[Op]
+    summary: str  # when every op succeeded (or there was nothing to do)
+    manual: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    data_if_ok: dict[str, Any] = field(default_factory=dict)
+    retry_400_last: bool = False  # auth methods: a 400 is most likely "default method", retry at the end

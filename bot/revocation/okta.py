@@ -1,0 +1,519 @@
+"""Okta behind the IdentitySystem interface, using the official okta SDK 3.x.
+
+The SDK is imported lazily and narrowly: only the seven API modules used here, never `okta.client`
+(which imports every API module). The SDK's outcomes come in several shapes — 3-tuples on success,
+2-tuples `(response, OktaAPIError)` on API errors, AttributeError when it got no answer or a 429
+without rate-limit headers, pydantic errors on bodies its models reject — so `_call` ignores them
+and reads what a recording HTTP client saw on the wire: status, x-okta-request-id, body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import os
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.revocation.contract import (
+    AccessEntry,
+    AccessState,
+    CallRecord,
+    LookupFailed,
+    PlannedCall,
+    StepOptions,
+    StepOutcome,
+    Subject,
+)
+
+log = logging.getLogger(__name__)
+
+CUTOFF_STEPS = {"suspend": "okta.suspend", "deactivate": "okta.deactivate"}
+AFTER_CUTOFF = ("okta.clear_sessions", "okta.revoke_grants", "okta.reset_factors", "okta.remove_groups")
+TRANSIENT = {408, 429, 500, 502, 503, 504}
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_HTTPS_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
+_wire: contextvars.ContextVar[list[_Exchange] | None] = contextvars.ContextVar("okta_wire", default=None)
+
+
+@dataclass
+class _Exchange:
+    """One HTTP request the SDK sent, as the recording client saw it."""
+
+    method: str
+    url: str
+    status: int | None
+    headers: dict[str, str]
+    body: str | None
+    error: BaseException | None
+
+    def record(self) -> CallRecord:
+        parts = urlsplit(self.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return CallRecord(self.method, path, self.status, self.headers.get("x-okta-request-id"))
+
+
+@dataclass
+class _Reply:
+    """One logical call after retries, normalised."""
+
+    ok: bool
+    status: int | None = None
+    data: Any = None
+    words: str = ""  # why it failed, in plain words
+    exchanges: list[_Exchange] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[CallRecord]:
+        return [e.record() for e in self.exchanges]
+
+
+def _recording_client(base: type) -> type:
+    class RecordingHTTPClient(base):  # type: ignore[misc, valid-type]
+        async def send_request(self, request: dict[str, Any]) -> Any:
+            result = await super().send_request(request)
+            _, response, body, error = result
+            sink = _wire.get()
+            if sink is not None:
+                headers = {k.lower(): v for k, v in response.headers.items()} if response is not None else {}
+                status = response.status if response is not None else None
+                sink.append(_Exchange(request["method"], request["url"], status, headers, body, error))
+            return result
+
+    return RecordingHTTPClient
+
+
+class OktaSystem:
+    name = "okta"
+
+    def __init__(
+        self,
+        org_url: str,
+        token: str,
+        *,
+        max_retries: int = 2,
+        timeout: float = 30.0,
+        backoff: float = 0.5,
+        backoff_cap: float = 4.0,
+        attempts: int = 4,
+        max_rate_wait: float = 60.0,
+        provisioned_apps: Iterable[str] = (),
+    ) -> None:
+        parts = urlsplit(org_url)
+        self._loopback = parts.hostname in _LOOPBACK
+        if parts.scheme != "https" and not (parts.scheme == "http" and self._loopback):
+            raise ValueError(f"Okta org URL must be https:// (http only for a local stand-in): {org_url!r}")
+        self.org_url, self._token = org_url.rstrip("/"), token
+        self.max_retries, self.timeout = max_retries, timeout
+        self.backoff, self.backoff_cap, self.attempts, self.max_rate_wait = (
+            backoff,
+            backoff_cap,
+            attempts,
+            max_rate_wait,
+        )
+        # appLinks do not say whether Okta provisions an app, so that comes from configuration.
+        self.provisioned_apps = {a.lower() for a in provisioned_apps}
+        self._sdk: Any = None
+        self._session: Any = None
+
+    # -- the SDK, built on first use ----------------------------------------------------------
+    def _build_sdk(self) -> Any:
+        import aiohttp
+        from okta.api.group_api import GroupApi
+        from okta.api.user_api import UserApi
+        from okta.api.user_factor_api import UserFactorApi
+        from okta.api.user_grant_api import UserGrantApi
+        from okta.api.user_lifecycle_api import UserLifecycleApi
+        from okta.api.user_resources_api import UserResourcesApi
+        from okta.api.user_sessions_api import UserSessionsApi
+        from okta.cache.no_op_cache import NoOpCache
+        from okta.config.config_setter import ConfigSetter
+        from okta.config.config_validator import ConfigValidator
+        from okta.constants import LOGGER_NAME
+        from okta.http_client import HTTPClient
+        from okta.request_executor import RequestExecutor
+
+        mine = {
+            "orgUrl": self.org_url,
+            "token": self._token,
+            "authorizationMode": "SSWS",
+            "rateLimit": {"maxRetries": self.max_retries},
+            "requestTimeout": self.timeout,
+        }
+        previous = os.environ.get(_HTTPS_ENV)
+        if self._loopback:  # the SDK's only way to allow http; set just while it reads its config
+            os.environ[_HTTPS_ENV] = "true"
+        try:
+            setter = ConfigSetter()  # what okta.client.Client does: defaults, env, okta.yaml, then ours
+            setter._apply_config({"client": mine})
+            config = setter._prune_config(setter.get_config())
+            ConfigValidator(config)
+        finally:
+            if self._loopback:
+                if previous is None:
+                    os.environ.pop(_HTTPS_ENV, None)
+                else:
+                    os.environ[_HTTPS_ENV] = previous
+        logging.getLogger(LOGGER_NAME).disabled = not config["client"]["logging"]["enabled"]
+        bases = (
+            UserApi,
+            UserLifecycleApi,
+            UserSessionsApi,
+            UserGrantApi,
+            UserFactorApi,
+            UserResourcesApi,
+            GroupApi,
+        )
+        sdk = type("OktaOffboardingApi", bases, {})(config)
+        sdk._request_executor = RequestExecutor(config, NoOpCache(), _recording_client(HTTPClient))
+        self._session = aiohttp.ClientSession()
+        sdk._request_executor.set_session(self._session)
+        return sdk
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        self._session = self._sdk = None
+
+    # -- the one place the SDK's behaviours are normalised --------------------------------------
+    async def _call(self, operation: str, *args: Any, **kwargs: Any) -> _Reply:
+        if self._sdk is None:
+            self._sdk = self._build_sdk()
+        exchanges: list[_Exchange] = []
+        reply = _Reply(False)
+        for attempt in range(self.attempts):
+            sink: list[_Exchange] = []
+            token = _wire.set(sink)
+            error: Exception | None = None
+            try:
+                await getattr(self._sdk, operation)(*args, **kwargs)
+            except Exception as exc:  # AttributeError on no answer / bare 429; pydantic on odd bodies
+                error = exc
+            finally:
+                _wire.reset(token)
+            exchanges += sink
+            reply = self._normalise(sink[-1] if sink else None, error)
+            if reply.ok or reply.status not in TRANSIENT | {None} or not sink or attempt + 1 == self.attempts:
+                break
+            await asyncio.sleep(self._delay(attempt, sink[-1]))
+        if not reply.ok and len(exchanges) > 1:
+            reply.words += f" (after {len(exchanges)} tries)"
+        reply.exchanges = exchanges
+        return reply
+
+    @staticmethod
+    def _normalise(last: _Exchange | None, error: Exception | None) -> _Reply:
+        if last is None:
+            return _Reply(False, words=f"the Okta SDK failed before sending anything: {error!r}")
+        if last.status is None:
+            if isinstance(last.error, asyncio.TimeoutError):
+                return _Reply(False, words="Okta did not answer in time")
+            return _Reply(False, words=f"Okta could not be reached ({last.error or error})")
+        try:
+            data = json.loads(last.body) if last.body else None
+        except ValueError:
+            data = last.body
+        if 200 <= last.status < 300:
+            return _Reply(True, last.status, data)
+        if isinstance(data, dict) and data.get("errorCode"):
+            causes = "; ".join(
+                c.get("errorSummary", "") for c in data.get("errorCauses") or [] if isinstance(c, dict)
+            )
+            words = f"Okta said {last.status} {data['errorCode']}: {data.get('errorSummary', '')}"
+            words += f" ({causes})" if causes else ""
+        else:
+            words = f"Okta answered HTTP {last.status}"
+        return _Reply(False, last.status, data, words)
+
+    def _delay(self, attempt: int, last: _Exchange) -> float:
+        if last.status == 429 and "x-rate-limit-reset" in last.headers and "date" in last.headers:
+            try:  # the SDK gave up: wait for the window Okta announced, as the SDK does
+                now = parsedate_to_datetime(last.headers["date"]).timestamp()
+                wait = float(last.headers["x-rate-limit-reset"]) - now + 1
+                return min(max(wait, 0.0), self.max_rate_wait)
+            except (TypeError, ValueError):
+                pass
+        return min(self.backoff_cap, self.backoff * 2**attempt) * random.uniform(0.8, 1.0)
+
+    # -- IdentitySystem -------------------------------------------------------------------------
+    def step_names(self, options: StepOptions) -> list[str]:
+        if options.cutoff_action not in CUTOFF_STEPS:
+            raise ValueError(f"unknown Okta cutoff action {options.cutoff_action!r}")
+        return [CUTOFF_STEPS[options.cutoff_action], *AFTER_CUTOFF]
+
+    async def find_subject(self, email: str) -> Subject | None:
+        value = email.strip().replace("\\", "\\\\").replace('"', '\\"')
+        reply = await self._call(
+            "list_users", search=f'profile.login eq "{value}" or profile.email eq "{value}"'
+        )
+        if not reply.ok:
+            raise LookupFailed(reply.words)
+        users = [u for u in reply.data or [] if isinstance(u, dict)]
+        wanted = email.strip().casefold()
+
+        def rank(u: dict[str, Any]) -> tuple[bool, bool]:
+            profile = u.get("profile") or {}
+            return (str(profile.get("login", "")).casefold() != wanted, u.get("status") == "DEPROVISIONED")
+
+        if not users:
+            return None
+        user = min(users, key=rank)
+        profile = user.get("profile") or {}
+        display = " ".join(p for p in (profile.get("firstName"), profile.get("lastName")) if p)
+        return Subject("okta", user["id"], profile.get("login", email), display, user)
+
+    async def plan(self, step: str, subject: Subject, options: StepOptions) -> list[PlannedCall]:
+        uid = subject.id
+        if step in ("okta.suspend", "okta.deactivate"):
+            status = await self._read(f"/api/v1/users/{uid}", "get_user", uid)
+            done = ("SUSPENDED", "DEPROVISIONED") if step == "okta.suspend" else ("DEPROVISIONED",)
+            action = step.removeprefix("okta.")
+            return [] if status.get("status") in done else [PlannedCall("POST", _lifecycle(uid, action), uid)]
+        if step == "okta.clear_sessions":
+            return [PlannedCall("DELETE", _sessions(uid), uid)]
+        if step == "okta.revoke_grants":
+            grants = await self._read("grants", "list_user_grants", uid, limit=200)
+            return [PlannedCall("DELETE", f"/api/v1/users/{uid}/grants", uid)] if grants else []
+        if step == "okta.reset_factors":
+            factors = await self._read("factors", "list_factors", uid)
+            return [PlannedCall("DELETE", f"/api/v1/users/{uid}/factors/{f['id']}", f["id"]) for f in factors]
+        if step == "okta.remove_groups":
+            sorted_groups = _sort_groups(await self._read("groups", "list_user_groups", uid), options)
+            return [
+                PlannedCall("DELETE", _membership(g["id"], uid), g["id"]) for g in sorted_groups["remove"]
+            ]
+        raise ValueError(f"unknown Okta step {step!r}")
+
+    async def _read(self, what: str, operation: str, *args: Any, **kwargs: Any) -> Any:
+        reply = await self._call(operation, *args, **kwargs)
+        if not reply.ok:
+            raise LookupFailed(f"could not read Okta {what}: {reply.words}")
+        return reply.data if reply.data is not None else {}
+
+    async def run(self, step: str, subject: Subject, options: StepOptions) -> StepOutcome:
+        steps = {
+            "okta.suspend": self._cutoff,
+            "okta.deactivate": self._cutoff,
+            "okta.clear_sessions": self._clear_sessions,
+            "okta.revoke_grants": self._revoke_grants,
+            "okta.reset_factors": self._reset_factors,
+            "okta.remove_groups": self._remove_groups,
+        }
+        if step not in steps:
+            return StepOutcome(False, f"Unknown Okta step {step!r}")
+        try:
+            return await steps[step](step, subject.id, options)
+        except Exception as exc:  # a bug here must not stop the other steps; it is reported instead
+            log.exception("Okta step %s failed unexpectedly", step)
+            return StepOutcome(False, f"The Okta step failed unexpectedly: {exc!r}")
+
+    async def _cutoff(self, step: str, uid: str, options: StepOptions) -> StepOutcome:
+        action = step.removeprefix("okta.")
+        past = {"suspend": "suspended", "deactivate": "deactivated"}[action]
+        read = await self._call("get_user", uid)
+        calls = read.records
+        if not read.ok:
+            return StepOutcome(False, f"Could not read the Okta user's status: {read.words}", tuple(calls))
+        before = read.data.get("status")
+        if before == "DEPROVISIONED":
+            return StepOutcome(
+                True, "Okta user was already deactivated", tuple(calls), data={"status": before}
+            )
+        if before == "SUSPENDED" and action == "suspend":
+            return StepOutcome(True, "Okta user was already suspended", tuple(calls), data={"status": before})
+        write = await self._call("suspend_user" if action == "suspend" else "deactivate_user", uid)
+        calls += write.records
+        if write.ok:
+            return StepOutcome(True, f"Okta user {past}", tuple(calls), data={"status_before": before})
+        if write.status == 400:  # e.g. the status changed under us: look again before calling it a failure
+            again = await self._call("get_user", uid)
+            calls += again.records
+            now = again.data.get("status") if again.ok and isinstance(again.data, dict) else None
+            if now == "DEPROVISIONED" or (now == "SUSPENDED" and action == "suspend"):
+                return StepOutcome(
+                    True, f"Okta user is already {now.lower()}", tuple(calls), data={"status": now}
+                )
+            if now and now != "ACTIVE" and action == "suspend":
+                write.words += f"; Okta suspends only ACTIVE users and this one is {now}: deactivate instead"
+        return StepOutcome(False, f"Okta user not {past}: {write.words}", tuple(calls))
+
+    async def _clear_sessions(self, step: str, uid: str, options: StepOptions) -> StepOutcome:
+        reply = await self._call("revoke_user_sessions", uid, oauth_tokens=True, forget_devices=True)
+        if reply.ok:
+            summary = "Okta sessions ended, OAuth tokens revoked and remembered devices forgotten"
+            return StepOutcome(True, summary, tuple(reply.records))
+        return StepOutcome(False, f"Okta sessions not cleared: {reply.words}", tuple(reply.records))
+
+    async def _revoke_grants(self, step: str, uid: str, options: StepOptions) -> StepOutcome:
+        read = await self._call("list_user_grants", uid, limit=200)
+        calls = read.records
+        if not read.ok:
+            return StepOutcome(False, f"Could not read Okta grants: {read.words}", tuple(calls))
+        scopes = [g.get("scopeId", "?") for g in read.data or []]
+        if not scopes:
+            return StepOutcome(True, "No Okta OAuth grants to revoke", tuple(calls), data={"grants": []})
+        write = await self._call("revoke_user_grants", uid)
+        calls += write.records
+        if not write.ok:
+            return StepOutcome(False, f"Okta grants not revoked: {write.words}", tuple(calls))
+        summary = f"Revoked {len(scopes)} Okta OAuth grant(s): {', '.join(sorted(set(scopes)))}"
+        return StepOutcome(True, summary, tuple(calls), data={"grants": scopes})
+
+    async def _reset_factors(self, step: str, uid: str, options: StepOptions) -> StepOutcome:
+        read = await self._call("list_factors", uid)
+        calls = read.records
+        if not read.ok:
+            return StepOutcome(False, f"Could not read Okta MFA factors: {read.words}", tuple(calls))
+        factors = read.data or []
+        if not factors:
+            return StepOutcome(True, "No Okta MFA factors enrolled", tuple(calls), data={"removed": []})
+        removed, failed = [], []
+        for f in factors:
+            reply = await self._call("unenroll_factor", uid, f["id"])
+            calls += reply.records
+            label = f"{f.get('factorType', '?')} ({f.get('provider', '?')})"
+            if (
+                reply.ok or reply.status == 404
+            ):  # 404: went with another (unenrolling push takes Okta's TOTP too)
+                removed.append(label)
+            else:
+                failed.append(f"{label}: {reply.words}")
+        data = {"removed": removed, "failed": failed}
+        if failed:
+            return StepOutcome(
+                False, f"Okta MFA factors not all removed. {'; '.join(failed)}", tuple(calls), data=data
+            )
+        return StepOutcome(
+            True, f"Removed {len(removed)} Okta MFA factor(s): {', '.join(removed)}", tuple(calls), data=data
+        )
+
+    async def _remove_groups(self, step: str, uid: str, options: StepOptions) -> StepOutcome:
+        read = await self._call("list_user_groups", uid)
+        calls = read.records
+        if not read.ok:
+            return StepOutcome(False, f"Could not read Okta groups: {read.words}", tuple(calls))
+        sorted_groups = _sort_groups(read.data or [], options)
+        removed, gone, failed = [], [], []
+        for g in sorted_groups["remove"]:
+            reply = await self._call("unassign_user_from_group", g["id"], uid)
+            calls += reply.records
+            name = _group_name(g)
+            if reply.ok:
+                removed.append(name)
+            elif reply.status == 404:
+                gone.append(name)
+            else:
+                failed.append(f"{name}: {reply.words}")
+        parts = [
+            f"Removed from {len(removed)} Okta group(s)" + (f": {', '.join(removed)}" if removed else "")
+        ]
+        if gone:
+            parts.append(f"Already gone (Okta said 404): {', '.join(gone)}")
+        if sorted_groups["keep"]:
+            parts.append(f"Kept as asked: {', '.join(map(_group_name, sorted_groups['keep']))}")
+        if failed:
+            parts.append(f"Not removed: {'; '.join(failed)}")
+        manual = None
+        if sorted_groups["directory"]:
+            names = ", ".join(map(_group_name, sorted_groups["directory"]))
+            manual = f"Remove from directory-managed groups in their source directory: {names}"
+            parts.append(f"Managed by their source directory, not Okta: {names}")
+        data = {"removed": removed, "already_gone": gone, "failed": failed}
+        data["kept"] = [_group_name(g) for g in sorted_groups["keep"]]
+        return StepOutcome(not failed, ". ".join(parts), tuple(calls), manual, data)
+
+    async def read_access(self, subject: Subject, options: StepOptions) -> AccessState:
+        uid = subject.id
+        user = await self._call("get_user", uid)
+        if not user.ok:
+            raise LookupFailed(f"could not read the Okta user: {user.words}")
+        reads = ("list_app_links", "list_user_groups", "list_factors")
+        links, groups, factors, grants = await asyncio.gather(
+            *(self._call(op, uid) for op in reads), self._call("list_user_grants", uid, limit=200)
+        )
+        cutoff = CUTOFF_STEPS.get(options.cutoff_action, "okta.suspend")
+        status = user.data.get("status", "?")
+        entries = [AccessEntry("status", status, uid, cutoff, "Okta account status")]
+        remaining: list[str] = []
+        notes = [
+            "Okta cannot report whether sign-in sessions were cleared: the clear_sessions answer is the evidence"
+        ]
+        if status not in ("SUSPENDED", "DEPROVISIONED"):
+            remaining.append(f"Okta account is {status}")
+        for what, reply in (
+            ("app links", links),
+            ("groups", groups),
+            ("MFA factors", factors),
+            ("grants", grants),
+        ):
+            if not reply.ok:
+                notes.append(f"Could not read Okta {what}: {reply.words}")
+                remaining.append(f"Okta {what} could not be checked")
+        for a in links.data or [] if links.ok else []:
+            provisioned = {str(a.get("appName", "")).lower(), str(a.get("appInstanceId", "")).lower()}
+            ends = cutoff if provisioned & self.provisioned_apps else "manual"
+            how = (
+                "provisioned by Okta"
+                if ends != "manual"
+                else "not provisioned by Okta: its own account stays"
+            )
+            entries.append(AccessEntry("app", a.get("label", "?"), a.get("appInstanceId", ""), ends, how))
+        sorted_groups = _sort_groups(groups.data or [] if groups.ok else [], options)
+        for kind, ends, detail in (
+            ("remove", "okta.remove_groups", "Okta group"),
+            ("keep", "manual", "kept as asked"),
+            ("directory", "manual", "managed by its source directory"),
+            ("builtin", cutoff, "built-in group every user is in"),
+        ):
+            for g in sorted_groups[kind]:
+                entries.append(AccessEntry("group", _group_name(g), g["id"], ends, detail))
+                if kind in ("remove", "directory"):
+                    remaining.append(f"member of Okta group {_group_name(g)}")
+        for f in factors.data or [] if factors.ok else []:
+            name = f"{f.get('factorType', '?')} ({f.get('provider', '?')})"
+            entries.append(
+                AccessEntry("factor", name, f.get("id", ""), "okta.reset_factors", f.get("status", ""))
+            )
+            remaining.append(f"MFA factor {name}")
+        for g in grants.data or [] if grants.ok else []:
+            entries.append(AccessEntry("grant", g.get("scopeId", "?"), g.get("id", ""), "okta.revoke_grants"))
+            remaining.append(f"OAuth grant {g.get('scopeId', '?')}")
+        return AccessState("okta", tuple(entries), tuple(remaining), tuple(notes))
+
+
+def _lifecycle(uid: str, action: str) -> str:
+    return f"/api/v1/users/{uid}/lifecycle/{action}"
+
+
+def _sessions(uid: str) -> str:
+    return f"/api/v1/users/{uid}/sessions?oauthTokens=true&forgetDevices=true"
+
+
+def _membership(gid: str, uid: str) -> str:
+    return f"/api/v1/groups/{gid}/users/{uid}"
+
+
+def _group_name(g: dict[str, Any]) -> str:
+    return str((g.get("profile") or {}).get("name") or g.get("id", "?"))
+
+
+def _sort_groups(groups: list[dict[str, Any]], options: StepOptions) -> dict[str, list[dict[str, Any]]]:
+    """remove: OKTA_GROUP memberships to end; keep: named in keep_groups; directory: APP_GROUP; builtin: Everyone."""
+    keep = {k.casefold() for k in options.keep_groups}
+    out: dict[str, list[dict[str, Any]]] = {"remove": [], "keep": [], "directory": [], "builtin": []}
+    for g in groups:
+        if g.get("type") == "BUILT_IN":
+            out["builtin"].append(g)
+        elif g.get("id", "").casefold() in keep or _group_name(g).casefold() in keep:
+            out["keep"].append(g)
+        elif g.get("type") == "APP_GROUP":
+            out["directory"].append(g)
+        else:
+            out["remove"].append(g)
+    return out
