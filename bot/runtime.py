@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -26,6 +26,7 @@ from bot.revocation.dry_run import DryRunSystem
 from bot.revocation.flow import RevocationFlow
 from bot.revocation.service import RevocationService
 from bot.roles import RoleDirectory
+from bot.schedule.service import Schedule
 from handlers.slack_people import SlackPeople
 from handlers.slack_revocation_board import SlackRevocationBoard
 from handlers.slack_workspace import SlackWorkspace
@@ -59,9 +60,11 @@ class Runtime:
     checklist: ChecklistService
     offboarding: Offboarding
     revocation: RevocationFlow | None = None
-    background: set = field(default_factory=set)
+    schedule: Schedule | None = None
 
     async def close(self) -> None:
+        if self.schedule is not None:
+            await self.schedule.stop()
         if self.revocation is not None:
             await self.revocation.settle()
             await self.revocation.service.aclose()

@@ -40,6 +40,8 @@ async def start(
     """Migrate, build, listen (port 0: any free port). /healthz answers only once all of that is done."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     runtime = await build_runtime(settings, **runtime_kwargs)  # type: ignore[arg-type]
+    if runtime.schedule is not None:
+        await runtime.schedule.start()
     runner = web.AppRunner(build_web_app(runtime), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.port)
@@ -67,5 +69,7 @@ async def _socket_mode(settings: Settings) -> None:
 
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     runtime = await build_runtime(settings)
+    if runtime.schedule is not None:
+        await runtime.schedule.start()
     handler = AsyncSocketModeHandler(create_app(runtime, runtime.slack), settings.slack_app_token)
     await handler.start_async()

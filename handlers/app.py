@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers import checklist_actions, commands, errors, form, ids, revocation_actions
+from handlers import case_actions, checklist_actions, commands, errors, form, ids, revocation_actions
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-LISTENERS = (commands, form, checklist_actions, revocation_actions)
+LISTENERS = (commands, form, checklist_actions, revocation_actions, case_actions)
 
 
 def case_id_in(body: dict[str, Any]) -> int | None:

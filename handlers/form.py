@@ -9,10 +9,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.cases.requests import OffboardRequest
+from bot.cases.requests import OffboardRequest, request_from_dict, request_to_dict
 from bot.errors import DomainError, InvalidRequest, NotAllowed
 from handlers import ids
 from handlers.errors import after_ack
+from handlers.render.case_forms import confirm_involuntary
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +86,36 @@ def register(app: AsyncApp) -> None:
         except NotAllowed as e:
             await ack(response_action="update", view=refusal_view(e.message))
             return
+        if req.reason == "involuntary":
+            await ack(response_action="push", view=confirm_involuntary(request_to_dict(req), subject.id))
+            return
         await ack()
+        await start(runtime, client, req, subject.email)
+
+    @app.view(ids.OFFBOARD_CONFIRM)
+    @after_ack
+    async def confirm(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
+        runtime = context["runtime"]
+        actor = context["actor"]
         try:
-            await runtime.offboarding.start(req, subject_email=subject.email)
-        except DomainError as e:
-            # Lost a race (double submit, another replica): tell the person, nothing was done twice.
-            await client.chat_postMessage(channel=actor, text=f":no_entry: {e.message}")
+            req = request_from_dict(json.loads(view.get("private_metadata") or "{}").get("request") or {})
+            if req.requested_by != actor:
+                raise NotAllowed("Only the person who filled in the form can confirm it.")
+            subject, _ = await runtime.cases.validate(req)
+            await runtime.offboarding.check_may_open(actor, subject.id, subject.email)
+        except (InvalidRequest, NotAllowed, ValueError, TypeError) as e:
+            await ack(
+                response_action="update",
+                view=refusal_view(getattr(e, "message", "This form is no longer valid.")),
+            )
+            return
+        await ack(response_action="clear")
+        await start(runtime, client, req, subject.email)
+
+
+async def start(runtime: Any, client: Any, req: OffboardRequest, email: str | None) -> None:
+    try:
+        await runtime.offboarding.start(req, subject_email=email)
+    except DomainError as e:
+        # Lost a race (double submit, another replica): tell the person, nothing was done twice.
+        await client.chat_postMessage(channel=req.requested_by, text=f":no_entry: {e.message}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 
 from bot import permissions
 from bot.cases.models import CANCELLED, Case
@@ -30,6 +31,7 @@ class CaseHooks:
 
     async def opened(self, case: Case) -> None: ...
     async def room_ready(self, case: Case) -> None: ...
+    async def rescheduled(self, case: Case) -> None: ...
     async def finished(self, case: Case) -> None: ...
 
 
@@ -130,14 +132,28 @@ class Offboarding:
         await self.archive(await self.cases.get(case_id))
         return True
 
-    async def cancel(self, case: Case, actor: str, roles: frozenset[str], reason: str) -> None:
+    async def check_case_admin(self, case: Case, actor: str, roles: frozenset[str], action: str) -> None:
         await self.cases.ensure_open(case)
-        case_id = case.id
         try:
-            permissions.check_case_admin(roles, "cancel an offboarding")
+            permissions.check_case_admin(roles, action)
         except NotAllowed as e:
-            await self.refuse(case, actor, "cancel", e)
+            await self.refuse(case, actor, action, e)
             raise
+
+    async def change_last_day(self, case: Case, day: date, actor: str, roles: frozenset[str]) -> Case:
+        await self.check_case_admin(case, actor, roles, "change the last day")
+        case = await self.cases.change_last_day(case, day, actor)
+        for hook in self.hooks:
+            await hook.rescheduled(case)
+        await self.show(case)
+        await self.workspace.tell(
+            case, f"<@{actor}> moved the last day to {day:%a %d %b %Y}; cutoff and reminders are rescheduled."
+        )
+        return case
+
+    async def cancel(self, case: Case, actor: str, roles: frozenset[str], reason: str) -> None:
+        await self.check_case_admin(case, actor, roles, "cancel an offboarding")
+        case_id = case.id
         if await self.cases.finish(case_id, actor, status=CANCELLED, reason=reason):
             await self.archive(await self.cases.get(case_id))
 

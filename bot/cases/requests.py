@@ -29,3 +29,16 @@ class OffboardRequest:
         keys = ("mailbox", "mailbox_delegate", "phone", "phone_forward_to", "backup_data")
         data = asdict(self)
         return {k: data[k] for k in keys}
+
+
+def request_to_dict(req: OffboardRequest) -> dict[str, Any]:
+    data = asdict(req)
+    data["last_day"] = req.last_day.isoformat() if req.last_day else None
+    return data
+
+
+def request_from_dict(data: dict[str, Any]) -> OffboardRequest:
+    fields = {k: data[k] for k in OffboardRequest.__dataclass_fields__ if k in data}
+    day = fields.get("last_day")
+    fields["last_day"] = date.fromisoformat(day) if isinstance(day, str) and day else None
+    return OffboardRequest(**fields)

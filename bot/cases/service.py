@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -74,25 +74,60 @@ class CaseService:
         if req.last_day is None:
             errors["last_day"] = "Pick the last working day."
         elif req.reason != "involuntary":
-            today = cal.local_today(self.clock.now(), subject.tz)
-            country = self.config.holidays_country
-            reason = cal.non_working_reason(req.last_day, country)
-            if req.last_day < today:
-                errors["last_day"] = (
-                    f"{req.last_day:%a %d %b %Y} is in the past ({subject.display}'s time zone)."
-                )
-            elif reason:
-                prev = cal.previous_working_day(req.last_day, country)
-                hint = f" The working day before is {prev:%a %d %b %Y}." if prev >= today else ""
-                errors["last_day"] = f"{req.last_day:%a %d %b %Y} is {reason}, not a working day.{hint}"
-            elif req.last_day == today and self.clock.now() >= self._cutoff(req, subject):
-                errors["last_day"] = (
-                    "Today's working day has already ended; pick a later day or 'involuntary'."
-                )
+            problem = self.day_problem(req.last_day, subject.tz, subject.display)
+            if problem:
+                errors["last_day"] = problem
         if errors:
             raise InvalidRequest("Please fix the highlighted fields.", errors)
         assert template is not None
         return subject, template
+
+    def day_problem(self, day: date, tz: str, who: str) -> str | None:
+        """Why `day` cannot be a last working day (past, weekend, holiday, already over), or None."""
+        now = self.clock.now()
+        today = cal.local_today(now, tz)
+        country = self.config.holidays_country
+        if day < today:
+            return f"{day:%a %d %b %Y} is in the past ({who}'s time zone)."
+        reason = cal.non_working_reason(day, country)
+        if reason:
+            prev = cal.previous_working_day(day, country)
+            hint = f" The working day before is {prev:%a %d %b %Y}." if prev >= today else ""
+            return f"{day:%a %d %b %Y} is {reason}, not a working day.{hint}"
+        if day == today and now >= cal.local_end_of_day(day, tz, self.config.workday_end):
+            return "Today's working day has already ended; pick a later day or 'involuntary'."
+        return None
+
+    async def change_last_day(self, case: Case, day: date, actor: str) -> Case:
+        """Move the last day: new cutoff, new due times; reminders for moved items may fire again."""
+        problem = self.day_problem(day, case.subject_tz, case.subject_name)
+        if problem:
+            raise InvalidRequest(problem, {"last_day": problem})
+        if case.cutoff_done_at is not None:
+            raise Conflict("Access has already been cut off; the last day can no longer change.")
+        immediate = case.reason == "involuntary" or self.templates.get(case.template).cutoff == "immediate"
+        cutoff = cal.cutoff_at(
+            day, case.subject_tz, self.config.workday_end, immediate=immediate, now=self.clock.now()
+        )
+        async with self.db.transaction() as session:
+            row = await session.get(Case, case.id, with_for_update=True)
+            assert row is not None
+            old = row.last_day
+            row.last_day, row.cutoff_at = day, cutoff
+            items = await session.scalars(select(ChecklistItem).where(ChecklistItem.case_id == case.id))
+            for item in items:
+                item.due_at = cal.due_at(item.due, day, row.subject_tz, self.config.workday_end, cutoff)
+                item.reminded_at = None
+            await self.evidence.add(
+                session,
+                case.id,
+                "last_day.changed",
+                actor,
+                old=old.isoformat(),
+                new=day.isoformat(),
+                cutoff_at=cutoff.isoformat(),
+            )
+        return await self.get(case.id)
 
     def _cutoff(self, req: OffboardRequest, subject: Person, template: Template | None = None) -> datetime:
         immediate = req.reason == "involuntary" or (template is not None and template.cutoff == "immediate")

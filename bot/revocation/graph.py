@@ -163,8 +163,10 @@ class GraphSystem(GraphMailSteps):
             try:
                 await self._call(op.send, idempotent=op.idempotent)
             except GraphFailure as failure:
+                if failure.status == 404 and op.call.method == "DELETE":
+                    continue  # gone already (removed meanwhile): the goal is met
                 failed.append((op, failure))
-                if failure.status in (None, 401, 403, 429):
+                if failure.status in (None, 401, 403, 429) or failure.network:
                     break  # the next calls would fail the same way
         if prepared.retry_400_last and failed and all(f.status == 400 for _, f in failed):
             retry, failed = failed, []

@@ -25,16 +25,26 @@ T = TypeVar("T")
 class GraphFailure(Exception):
     """One Graph call that failed for good, in the words the thread shows."""
 
-    def __init__(self, status: int | None, code: str, message: str, *, sent: bool = True) -> None:
+    def __init__(
+        self, status: int | None, code: str, message: str, *, network: bool = False, sent: bool = True
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.network = network  # no HTTP answer: refused, timed out, dropped
         self.sent = sent  # False: the request never left (connection refused), safe to resend
 
+    @property
+    def transient(self) -> bool:
+        """Worth another try: 500/502 (503/504/429 are the SDK RetryHandler's) and network trouble."""
+        return self.status in (500, 502) or self.network
+
     def words(self) -> str:
-        if self.status is None:
+        if self.network:
             return f"Graph could not be reached ({self.code}): {self.message}"
+        if self.status is None:
+            return f"The Graph call failed ({self.code}): {self.message}"
         return f"Graph said {self.status} {self.code}: {self.message}"
 
 
@@ -46,20 +56,29 @@ def failure_from(exc: BaseException) -> GraphFailure:
     from kiota_abstractions.api_error import APIError
     from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
-    if isinstance(exc, ODataError):
-        err = exc.error
-        code = (err.code if err else None) or "error"
-        message = (err.message if err else None) or "no message"
-        return GraphFailure(exc.response_status_code, code, message)
-    if isinstance(exc, APIError):
-        return GraphFailure(exc.response_status_code, "error", exc.message or "unreadable error body")
+    if isinstance(exc, APIError):  # ODataError is an APIError that carries Graph's error body
+        status = exc.response_status_code
+        err = exc.error if isinstance(exc, ODataError) else None
+        code = (err.code if err else None) or _reason(status)
+        message = (err.message if err else None) or "the answer had no error details"
+        return GraphFailure(status, code, message)
+    detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        return GraphFailure(None, "unreachable", str(exc) or type(exc).__name__, sent=False)
+        return GraphFailure(None, "connection refused or no route", detail, network=True, sent=False)
     if isinstance(exc, httpx.TimeoutException):
-        return GraphFailure(None, "timeout", str(exc) or type(exc).__name__)
+        return GraphFailure(None, "timeout", detail, network=True)
     if isinstance(exc, httpx.TransportError):
-        return GraphFailure(None, "network", str(exc) or type(exc).__name__)
-    return GraphFailure(None, type(exc).__name__, str(exc) or "unexpected error")
+        return GraphFailure(None, "network error", detail, network=True)
+    return GraphFailure(None, type(exc).__name__, detail)  # e.g. azure-identity could not get a token
+
+
+def _reason(status: int | None) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status or 0).phrase
+    except ValueError:
+        return "error"
 
 
 async def call_with_retries(
@@ -74,8 +93,7 @@ async def call_with_retries(
             return await send()
         except Exception as exc:
             failure = failure_from(exc)
-            transient = failure.status in (500, 502) or failure.status is None
-            if transient and attempt < retries and (idempotent or not failure.sent):
+            if failure.transient and attempt < retries and (idempotent or not failure.sent):
                 await asyncio.sleep(min(backoff * 2**attempt, MAX_BACKOFF))
                 attempt += 1
                 continue

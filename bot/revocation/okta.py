@@ -1,92 +1,27 @@
-"""Okta behind the IdentitySystem interface, using the official okta SDK 3.x.
-
-The SDK is imported lazily and narrowly: only the seven API modules used here, never `okta.client`
-(which imports every API module). The SDK's outcomes come in several shapes — 3-tuples on success,
-2-tuples `(response, OktaAPIError)` on API errors, AttributeError when it got no answer or a 429
-without rate-limit headers, pydantic errors on bodies its models reject — so `_call` ignores them
-and reads what a recording HTTP client saw on the wire: status, x-okta-request-id, body.
-"""
+"""Okta behind the IdentitySystem interface, through the official okta SDK 3.x (see okta_client)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import json
 import logging
-import os
-import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.revocation.contract import (
     AccessEntry,
     AccessState,
-    CallRecord,
     LookupFailed,
     PlannedCall,
     StepOptions,
     StepOutcome,
     Subject,
 )
+from bot.revocation.okta_client import OktaClient, OktaReply
 
 log = logging.getLogger(__name__)
 
 CUTOFF_STEPS = {"suspend": "okta.suspend", "deactivate": "okta.deactivate"}
 AFTER_CUTOFF = ("okta.clear_sessions", "okta.revoke_grants", "okta.reset_factors", "okta.remove_groups")
-TRANSIENT = {408, 429, 500, 502, 503, 504}
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-_HTTPS_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
-_wire: contextvars.ContextVar[list[_Exchange] | None] = contextvars.ContextVar("okta_wire", default=None)
-
-
-@dataclass
-class _Exchange:
-    """One HTTP request the SDK sent, as the recording client saw it."""
-
-    method: str
-    url: str
-    status: int | None
-    headers: dict[str, str]
-    body: str | None
-    error: BaseException | None
-
-    def record(self) -> CallRecord:
-        parts = urlsplit(self.url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        return CallRecord(self.method, path, self.status, self.headers.get("x-okta-request-id"))
-
-
-@dataclass
-class _Reply:
-    """One logical call after retries, normalised."""
-
-    ok: bool
-    status: int | None = None
-    data: Any = None
-    words: str = ""  # why it failed, in plain words
-    exchanges: list[_Exchange] = field(default_factory=list)
-
-    @property
-    def records(self) -> list[CallRecord]:
-        return [e.record() for e in self.exchanges]
-
-
-def _recording_client(base: type) -> type:
-    class RecordingHTTPClient(base):  # type: ignore[misc, valid-type]
-        async def send_request(self, request: dict[str, Any]) -> Any:
-            result = await super().send_request(request)
-            _, response, body, error = result
-            sink = _wire.get()
-            if sink is not None:
-                headers = {k.lower(): v for k, v in response.headers.items()} if response is not None else {}
-                status = response.status if response is not None else None
-                sink.append(_Exchange(request["method"], request["url"], status, headers, body, error))
-            return result
-
-    return RecordingHTTPClient
 
 
 class OktaSystem:
@@ -105,141 +40,27 @@ class OktaSystem:
         max_rate_wait: float = 60.0,
         provisioned_apps: Iterable[str] = (),
     ) -> None:
-        parts = urlsplit(org_url)
-        self._loopback = parts.hostname in _LOOPBACK
-        if parts.scheme != "https" and not (parts.scheme == "http" and self._loopback):
-            raise ValueError(f"Okta org URL must be https:// (http only for a local stand-in): {org_url!r}")
-        self.org_url, self._token = org_url.rstrip("/"), token
-        self.max_retries, self.timeout = max_retries, timeout
-        self.backoff, self.backoff_cap, self.attempts, self.max_rate_wait = (
-            backoff,
-            backoff_cap,
-            attempts,
-            max_rate_wait,
+        """max_retries: the SDK's own 429/503/504 retries; attempts/backoff: ours around each call.
+
+        provisioned_apps: appName or appInstanceId of apps Okta provisions (appLinks do not say).
+        """
+        self.client = OktaClient(
+            org_url,
+            token,
+            max_retries=max_retries,
+            timeout=timeout,
+            backoff=backoff,
+            backoff_cap=backoff_cap,
+            attempts=attempts,
+            max_rate_wait=max_rate_wait,
         )
-        # appLinks do not say whether Okta provisions an app, so that comes from configuration.
         self.provisioned_apps = {a.lower() for a in provisioned_apps}
-        self._sdk: Any = None
-        self._session: Any = None
 
-    # -- the SDK, built on first use ----------------------------------------------------------
-    def _build_sdk(self) -> Any:
-        import aiohttp
-        from okta.api.group_api import GroupApi
-        from okta.api.user_api import UserApi
-        from okta.api.user_factor_api import UserFactorApi
-        from okta.api.user_grant_api import UserGrantApi
-        from okta.api.user_lifecycle_api import UserLifecycleApi
-        from okta.api.user_resources_api import UserResourcesApi
-        from okta.api.user_sessions_api import UserSessionsApi
-        from okta.cache.no_op_cache import NoOpCache
-        from okta.config.config_setter import ConfigSetter
-        from okta.config.config_validator import ConfigValidator
-        from okta.constants import LOGGER_NAME
-        from okta.http_client import HTTPClient
-        from okta.request_executor import RequestExecutor
-
-        mine = {
-            "orgUrl": self.org_url,
-            "token": self._token,
-            "authorizationMode": "SSWS",
-            "rateLimit": {"maxRetries": self.max_retries},
-            "requestTimeout": self.timeout,
-        }
-        previous = os.environ.get(_HTTPS_ENV)
-        if self._loopback:  # the SDK's only way to allow http; set just while it reads its config
-            os.environ[_HTTPS_ENV] = "true"
-        try:
-            setter = ConfigSetter()  # what okta.client.Client does: defaults, env, okta.yaml, then ours
-            setter._apply_config({"client": mine})
-            config = setter._prune_config(setter.get_config())
-            ConfigValidator(config)
-        finally:
-            if self._loopback:
-                if previous is None:
-                    os.environ.pop(_HTTPS_ENV, None)
-                else:
-                    os.environ[_HTTPS_ENV] = previous
-        logging.getLogger(LOGGER_NAME).disabled = not config["client"]["logging"]["enabled"]
-        bases = (
-            UserApi,
-            UserLifecycleApi,
-            UserSessionsApi,
-            UserGrantApi,
-            UserFactorApi,
-            UserResourcesApi,
-            GroupApi,
-        )
-        sdk = type("OktaOffboardingApi", bases, {})(config)
-        sdk._request_executor = RequestExecutor(config, NoOpCache(), _recording_client(HTTPClient))
-        self._session = aiohttp.ClientSession()
-        sdk._request_executor.set_session(self._session)
-        return sdk
+    async def _call(self, operation: str, *args: Any, **kwargs: Any) -> OktaReply:
+        return await self.client.call(operation, *args, **kwargs)
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-        self._session = self._sdk = None
-
-    # -- the one place the SDK's behaviours are normalised --------------------------------------
-    async def _call(self, operation: str, *args: Any, **kwargs: Any) -> _Reply:
-        if self._sdk is None:
-            self._sdk = self._build_sdk()
-        exchanges: list[_Exchange] = []
-        reply = _Reply(False)
-        for attempt in range(self.attempts):
-            sink: list[_Exchange] = []
-            token = _wire.set(sink)
-            error: Exception | None = None
-            try:
-                await getattr(self._sdk, operation)(*args, **kwargs)
-            except Exception as exc:  # AttributeError on no answer / bare 429; pydantic on odd bodies
-                error = exc
-            finally:
-                _wire.reset(token)
-            exchanges += sink
-            reply = self._normalise(sink[-1] if sink else None, error)
-            if reply.ok or reply.status not in TRANSIENT | {None} or not sink or attempt + 1 == self.attempts:
-                break
-            await asyncio.sleep(self._delay(attempt, sink[-1]))
-        if not reply.ok and len(exchanges) > 1:
-            reply.words += f" (after {len(exchanges)} tries)"
-        reply.exchanges = exchanges
-        return reply
-
-    @staticmethod
-    def _normalise(last: _Exchange | None, error: Exception | None) -> _Reply:
-        if last is None:
-            return _Reply(False, words=f"the Okta SDK failed before sending anything: {error!r}")
-        if last.status is None:
-            if isinstance(last.error, asyncio.TimeoutError):
-                return _Reply(False, words="Okta did not answer in time")
-            return _Reply(False, words=f"Okta could not be reached ({last.error or error})")
-        try:
-            data = json.loads(last.body) if last.body else None
-        except ValueError:
-            data = last.body
-        if 200 <= last.status < 300:
-            return _Reply(True, last.status, data)
-        if isinstance(data, dict) and data.get("errorCode"):
-            causes = "; ".join(
-                c.get("errorSummary", "") for c in data.get("errorCauses") or [] if isinstance(c, dict)
-            )
-            words = f"Okta said {last.status} {data['errorCode']}: {data.get('errorSummary', '')}"
-            words += f" ({causes})" if causes else ""
-        else:
-            words = f"Okta answered HTTP {last.status}"
-        return _Reply(False, last.status, data, words)
-
-    def _delay(self, attempt: int, last: _Exchange) -> float:
-        if last.status == 429 and "x-rate-limit-reset" in last.headers and "date" in last.headers:
-            try:  # the SDK gave up: wait for the window Okta announced, as the SDK does
-                now = parsedate_to_datetime(last.headers["date"]).timestamp()
-                wait = float(last.headers["x-rate-limit-reset"]) - now + 1
-                return min(max(wait, 0.0), self.max_rate_wait)
-            except (TypeError, ValueError):
-                pass
-        return min(self.backoff_cap, self.backoff * 2**attempt) * random.uniform(0.8, 1.0)
+        await self.client.aclose()
 
     # -- IdentitySystem -------------------------------------------------------------------------
     def step_names(self, options: StepOptions) -> list[str]:
@@ -271,7 +92,7 @@ class OktaSystem:
     async def plan(self, step: str, subject: Subject, options: StepOptions) -> list[PlannedCall]:
         uid = subject.id
         if step in ("okta.suspend", "okta.deactivate"):
-            status = await self._read(f"/api/v1/users/{uid}", "get_user", uid)
+            status = await self._read("user status", "get_user", uid)
             done = ("SUSPENDED", "DEPROVISIONED") if step == "okta.suspend" else ("DEPROVISIONED",)
             action = step.removeprefix("okta.")
             return [] if status.get("status") in done else [PlannedCall("POST", _lifecycle(uid, action), uid)]
@@ -410,9 +231,9 @@ class OktaSystem:
                 gone.append(name)
             else:
                 failed.append(f"{name}: {reply.words}")
-        parts = [
-            f"Removed from {len(removed)} Okta group(s)" + (f": {', '.join(removed)}" if removed else "")
-        ]
+        parts = [f"Removed from {len(removed)} Okta group(s): {', '.join(removed)}" if removed else ""]
+        if not (removed or gone or failed):
+            parts = ["No Okta group memberships to remove"]
         if gone:
             parts.append(f"Already gone (Okta said 404): {', '.join(gone)}")
         if sorted_groups["keep"]:
@@ -424,9 +245,9 @@ class OktaSystem:
             names = ", ".join(map(_group_name, sorted_groups["directory"]))
             manual = f"Remove from directory-managed groups in their source directory: {names}"
             parts.append(f"Managed by their source directory, not Okta: {names}")
-        data = {"removed": removed, "already_gone": gone, "failed": failed}
-        data["kept"] = [_group_name(g) for g in sorted_groups["keep"]]
-        return StepOutcome(not failed, ". ".join(parts), tuple(calls), manual, data)
+        kept = [_group_name(g) for g in sorted_groups["keep"]]
+        data = {"removed": removed, "already_gone": gone, "failed": failed, "kept": kept}
+        return StepOutcome(not failed, ". ".join(p for p in parts if p), tuple(calls), manual, data)
 
     async def read_access(self, subject: Subject, options: StepOptions) -> AccessState:
         uid = subject.id

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
@@ -52,11 +53,25 @@ def header_blocks(case: Case, items: Sequence[ChecklistItem]) -> list[Block]:
         f"*Template:* {escape(case.template)}",
         f"*Manager:* <@{case.manager_id}>",
     ]
-    return [
+    blocks: list[Block] = [
         HeaderBlock(block_id="head", text=clip(f"Offboarding: {case.subject_name}", 150)),
         ContextBlock(block_id="facts", elements=[MarkdownTextObject(text=" · ".join(facts))]),
         SectionBlock(block_id="progress", text=f"*Progress:* {progress(items)}"),
     ]
+    if case.is_open:
+        value = ids.item_value(case.id, "case")
+        blocks.append(
+            ActionsBlock(
+                block_id="case",
+                elements=[
+                    ButtonElement(text="Change last day", action_id=ids.CHANGE_DAY, value=value),
+                    ButtonElement(
+                        text="Cancel offboarding", action_id=ids.CANCEL_CASE, value=value, style="danger"
+                    ),
+                ],
+            )
+        )
+    return blocks
 
 
 def item_text(item: ChecklistItem) -> str:

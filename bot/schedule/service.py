@@ -1,0 +1,305 @@
+"""Timed work: cutoff at the end of the last working day, reminders, the daily digest.
+
+The database is the source of truth. APScheduler (with its job store in the same database) wakes the
+bot on time; every firing is claimed with a conditional UPDATE, so a job fired twice, by two
+replicas, or again after a restart, does its work once. On start, jobs are rebuilt from the open
+cases, and anything that came due while the bot was down runs once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select, text, update
+
+from bot.cases.flow import CaseHooks, Offboarding
+from bot.cases.models import OPEN, Case
+from bot.checklist.models import DONE, ChecklistItem
+from bot.checklist.templates import ROLE_NAMES
+from bot.clock import Clock
+from bot.config import OrgConfig
+from bot.db import Database, sync_url
+from bot.revocation.flow import RevocationFlow
+from bot.revocation.service import BOT
+from bot.schedule import jobs
+
+log = logging.getLogger(__name__)
+LEADER_LOCK = 0x0FF0_B0A7  # PostgreSQL advisory lock key: one replica runs the scheduler
+FIRE = "bot.schedule.jobs:fire"
+
+
+class Schedule(CaseHooks):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        config: OrgConfig,
+        offboarding: Offboarding,
+        revocation: RevocationFlow | None,
+        *,
+        concurrency: int = 50,
+        run_scheduler: bool = True,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.config = config
+        self.offboarding = offboarding
+        self.revocation = revocation
+        self.cases = offboarding.cases
+        self.workspace = offboarding.workspace
+        self.evidence = offboarding.evidence
+        self._limit = asyncio.Semaphore(concurrency)
+        self._run_scheduler = run_scheduler
+        self._scheduler = None
+        self._leader_conn = None
+        self._leader_task: asyncio.Task | None = None
+        self.is_leader = False
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        if await self._try_lead():
+            await self._become_leader()
+        elif self.db.is_postgres:
+            self._leader_task = asyncio.create_task(self._wait_for_leadership())
+
+    async def _try_lead(self) -> bool:
+        if not self.db.is_postgres:
+            return True
+        conn = await self.db.engine.connect()
+        got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK})).scalar()
+        if got:
+            self._leader_conn = conn  # the lock lives as long as this connection
+            return True
+        await conn.close()
+        return False
+
+    async def _wait_for_leadership(self) -> None:
+        while not self.is_leader:
+            await asyncio.sleep(5)
+            if await self._try_lead():
+                await self._become_leader()
+
+    async def _become_leader(self) -> None:
+        self.is_leader = True
+        jobs.register(self)
+        if self._run_scheduler:
+            from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+            from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+            self._scheduler = AsyncIOScheduler(
+                jobstores={"default": SQLAlchemyJobStore(url=sync_url(self.db.url))},
+                # A job that comes due while the loop is busy (hundreds share a layoff minute) is late,
+                # never dropped: no misfire grace limit, and reconciliation catches anything else.
+                job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+                timezone="UTC",
+            )
+            self._scheduler.start()
+            self._scheduler.add_job(
+                FIRE, "interval", seconds=60, args=("tick", 0), id="tick", replace_existing=True
+            )
+            self._scheduler.add_job(
+                FIRE, "cron", hour=14, minute=0, args=("digest", 0), id="digest", replace_existing=True
+            )
+        await self.reconcile()
+
+    async def stop(self) -> None:
+        if self._leader_task:
+            self._leader_task.cancel()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        jobs.unregister(self)
+        if self._leader_conn is not None:
+            await self._leader_conn.close()
+            self._leader_conn = None
+        self.is_leader = False
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def _add(self, job_id: str, when: datetime, kind: str, case_id: int, key: str = "") -> None:
+        if self._scheduler is None:
+            return
+        self._scheduler.add_job(
+            FIRE, "date", run_date=when, args=(kind, case_id, key), id=job_id, replace_existing=True
+        )
+
+    def _remove_case_jobs(self, case_id: int) -> None:
+        if self._scheduler is None:
+            return
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith(f"case:{case_id}:"):
+                job.remove()
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self._scheduler.get_jobs()) if self._scheduler else []
+
+    async def plan(self, case: Case, items: Sequence[ChecklistItem] | None = None) -> None:
+        """(Re)build a case's jobs: its cutoff and one reminder per distinct due time."""
+        if not self.is_leader:
+            return
+        self._remove_case_jobs(case.id)
+        if case.status != OPEN:
+            return
+        now = self.clock.now()
+        if case.cutoff_done_at is None:
+            self._add(f"case:{case.id}:cutoff", max(case.cutoff_at, now), "cutoff", case.id)
+        items = items if items is not None else await self.cases.items(case.id)
+        for due in sorted({i.due_at for i in items if i.status != DONE and i.reminded_at is None}):
+            self._add(f"case:{case.id}:remind:{int(due.timestamp())}", max(due, now), "remind", case.id)
+
+    async def reconcile(self) -> None:
+        """On start: every open case's jobs from the database, then whatever is already due."""
+        for case in await self.cases.open_cases():
+            await self.plan(case)
+        await self.tick()
+
+    # -- hooks --------------------------------------------------------------------------------
+    async def room_ready(self, case: Case) -> None:
+        await self.plan(case)
+
+    async def finished(self, case: Case) -> None:
+        self._remove_case_jobs(case.id)
+
+    # -- firing -------------------------------------------------------------------------------
+    async def fire(self, kind: str, case_id: int, key: str = "") -> None:
+        try:
+            if kind == "cutoff":
+                await self.cutoff(case_id)
+            elif kind == "remind":
+                await self.remind(case_id)
+            elif kind == "tick":
+                await self.tick()
+            elif kind == "digest":
+                await self.digest()
+        except Exception:
+            log.exception("scheduled %s for case %s failed", kind, case_id)
+
+    async def tick(self) -> None:
+        """Everything due by the domain clock and not yet done: cutoffs first, then reminders."""
+        now = self.clock.now()
+        async with self.db.sessions() as session:
+            cutoffs = list(
+                await session.scalars(
+                    select(Case.id).where(
+                        Case.status == OPEN, Case.cutoff_done_at.is_(None), Case.cutoff_at <= now
+                    )
+                )
+            )
+            reminders = list(
+                await session.scalars(
+                    select(ChecklistItem.case_id)
+                    .join(Case, Case.id == ChecklistItem.case_id)
+                    .where(
+                        Case.status == OPEN,
+                        ChecklistItem.status != DONE,
+                        ChecklistItem.reminded_at.is_(None),
+                        ChecklistItem.due_at <= now,
+                    )
+                    .distinct()
+                )
+            )
+        await asyncio.gather(*(self._bounded(self.cutoff(cid)) for cid in cutoffs))
+        await asyncio.gather(*(self._bounded(self.remind(cid)) for cid in reminders))
+
+    async def _bounded(self, work: object) -> None:
+        async with self._limit:
+            try:
+                await work  # type: ignore[misc]
+            except Exception:
+                log.exception("scheduled work failed")
+
+    async def cutoff(self, case_id: int) -> bool:
+        """Access ends: claim the cutoff once, then revoke (or call IT in) and record it."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            claimed = await session.execute(
+                update(Case)
+                .where(Case.id == case_id, Case.status == OPEN, Case.cutoff_done_at.is_(None))
+                .values(cutoff_done_at=now)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            auto = self.config.auto_revoke_at_cutoff and self.revocation is not None
+            await self.evidence.add(session, case_id, "cutoff", BOT, at=now.isoformat(), auto_revoke=auto)
+        case = await self.cases.get(case_id)
+        if auto:
+            assert self.revocation is not None
+            await self.revocation.run_all(case, BOT)
+        else:
+            groups = " ".join(f"<!subteam^{self.config.role_groups[r]}>" for r in ("it", "security"))
+            thread = (case.messages.get("revocation") or {}).get("thread_ts")
+            await self.workspace.tell(
+                case,
+                f"{groups} Access cutoff for {case.subject_name} is now. Please run the revocation steps.",
+                thread=thread,
+            )
+        return True
+
+    async def remind(self, case_id: int) -> int:
+        """Remind each role of its items that are due and still open; each item once."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            due = list(
+                await session.scalars(
+                    select(ChecklistItem).where(
+                        ChecklistItem.case_id == case_id,
+                        ChecklistItem.status != DONE,
+                        ChecklistItem.reminded_at.is_(None),
+                        ChecklistItem.due_at <= now,
+                    )
+                )
+            )
+            if not due:
+                return 0
+            claimed = await session.execute(
+                update(ChecklistItem)
+                .where(and_(ChecklistItem.id.in_([i.id for i in due]), ChecklistItem.reminded_at.is_(None)))
+                .values(reminded_at=now)
+            )
+            if claimed.rowcount != len(due):  # type: ignore[attr-defined]
+                await session.rollback()
+                return 0  # another replica is reminding these
+            await self.evidence.add(session, case_id, "reminder", BOT, items=[i.key for i in due])
+        case = await self.cases.get(case_id)
+        if case.status != OPEN:
+            return 0
+        by_role: dict[str, list[ChecklistItem]] = {}
+        for item in due:
+            by_role.setdefault(item.role, []).append(item)
+        for role, items in by_role.items():
+            who = (
+                f"<@{case.manager_id}>"
+                if role == "manager"
+                else f"<!subteam^{self.config.role_groups[role]}>"
+            )
+            titles = "\n".join(f"• {i.title}" for i in items)
+            await self.workspace.tell(
+                case, f"{who} Reminder — due and still open ({ROLE_NAMES[role]}):\n{titles}"
+            )
+        return len(due)
+
+    async def digest(self) -> dict[str, int]:
+        """DM each owner the overdue items of every open case: who gets how many."""
+        now = self.clock.now() - timedelta(minutes=1)
+        async with self.db.sessions() as session:
+            rows = list(
+                await session.execute(
+                    select(Case, ChecklistItem)
+                    .join(ChecklistItem, ChecklistItem.case_id == Case.id)
+                    .where(Case.status == OPEN, ChecklistItem.status != DONE, ChecklistItem.due_at <= now)
+                )
+            )
+        per_person: dict[str, list[str]] = {}
+        for case, item in rows:
+            owners = (
+                {case.manager_id}
+                if item.role == "manager"
+                else set(await self.offboarding.roles.members(item.role))
+            )
+            for owner in owners:
+                per_person.setdefault(owner, []).append(f"• {case.subject_name}: {item.title}")
+        for person, lines in per_person.items():
+            await self.workspace.tell_person(person, "Your overdue offboarding items:\n" + "\n".join(lines))
+        return {p: len(v) for p, v in per_person.items()}

@@ -1,0 +1,69 @@
+"""Small modals: confirm an involuntary exit, change the last day, cancel an offboarding."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import DatePickerElement, InputBlock, PlainTextInputElement, SectionBlock
+from slack_sdk.models.views import View
+
+from handlers import ids
+from handlers.render.text import clip
+
+
+def confirm_involuntary(request: dict[str, Any], subject_id: str) -> dict[str, Any]:
+    request = {**request, "notes": clip(request.get("notes") or "", 1500)}
+    return View(
+        type="modal",
+        callback_id=ids.OFFBOARD_CONFIRM,
+        title="Involuntary exit",
+        submit="End access now",
+        close="Back",
+        private_metadata=json.dumps({"request": request}),
+        blocks=[
+            SectionBlock(
+                text=f":warning: <@{subject_id}>'s access will be cut off *now*: Okta and Microsoft 365 "
+                "revocations start as soon as you confirm, before the channel is set up."
+            )
+        ],
+    ).to_dict()
+
+
+def change_last_day(case_id: int, current: date) -> dict[str, Any]:
+    return View(
+        type="modal",
+        callback_id=ids.CHANGE_DAY_FORM,
+        title="Change last day",
+        submit="Reschedule",
+        close="Cancel",
+        private_metadata=json.dumps({"case": case_id}),
+        blocks=[
+            InputBlock(
+                block_id="last_day",
+                label="New last working day",
+                element=DatePickerElement(action_id="value", initial_date=current.isoformat()),
+            )
+        ],
+    ).to_dict()
+
+
+def cancel_case(case_id: int) -> dict[str, Any]:
+    return View(
+        type="modal",
+        callback_id=ids.CANCEL_FORM,
+        title="Cancel offboarding",
+        submit="Cancel offboarding",
+        close="Keep it",
+        private_metadata=json.dumps({"case": case_id}),
+        blocks=[
+            InputBlock(
+                block_id="reason",
+                label="Why is it cancelled?",
+                element=PlainTextInputElement(
+                    action_id="value", multiline=True, min_length=3, max_length=1000
+                ),
+            )
+        ],
+    ).to_dict()
