@@ -8,6 +8,7 @@ The journal (`requests`) records every request, faults included, with paths rela
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 import re
@@ -19,8 +20,10 @@ from typing import Any
 from aiohttp import web
 
 from standins.base import Fault, Recorded, StandIn
-from standins.graph_routes import REQUEST_IDS, GraphRoutes, Handler, U, odata_error
-from standins.graph_state import new_id
+from standins.graph_routes import GRAPH_CONTEXT, REQUEST_IDS, GraphRoutes, Handler, U, not_found, odata_error
+from standins.graph_state import INVITE_PARAMETERS, new_id
+
+_RECORD: contextvars.ContextVar[Recorded] = contextvars.ContextVar("graph_record")
 
 
 class GraphStandIn(GraphRoutes, StandIn):
@@ -46,6 +49,7 @@ class GraphStandIn(GraphRoutes, StandIn):
         self.page_size = page_size
         self.token = token  # None: any non-empty bearer token is accepted
         self.spec_violations: list[str] = []
+        self.request_ids: list[str] = []  # the request-id answered to requests[i]
         self.sticky_groups: set[tuple[str, str]] = set()  # (group id, user id): DELETE says 204, member stays
         self.reenable_after_disable = False  # PATCH accountEnabled=false says 204, account stays enabled
         self._writes: deque[float] = deque()
@@ -107,7 +111,8 @@ class GraphStandIn(GraphRoutes, StandIn):
         path = request.path.removeprefix(self.base_path())
         rec = Recorded(request.method, path, dict(request.query), dict(request.headers), body)
         self.requests.append(rec)
-        request["graph_record"] = rec
+        self.request_ids.append(rid)
+        _RECORD.set(rec)
         resp = await handler(request)
         rec.status = resp.status
         resp.headers["request-id"] = rid
@@ -115,7 +120,7 @@ class GraphStandIn(GraphRoutes, StandIn):
         return resp
 
     async def _dispatch(self, request: web.Request) -> web.Response:
-        rec: Recorded = request["graph_record"]
+        rec = _RECORD.get()
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.startswith("Bearer ") else ""
         if not token:
@@ -150,3 +155,68 @@ class GraphStandIn(GraphRoutes, StandIn):
             return resp
         self._writes.append(now)
         return None
+
+    # -- devices and OneDrive ------------------------------------------------------------------
+    async def list_devices(self, request: web.Request, body: Any, u: str) -> web.Response:
+        user = self._user(u)
+        if user is None:
+            return not_found(u)
+        items = [self.device_json(d) for d in self.devices.values() if d.user_id == user.id]
+        return self._page(request, items, f"users('{user.id}')/managedDevices")
+
+    async def retire(self, request: web.Request, body: Any, d: str) -> web.Response:
+        device = self.devices.get(d)
+        if device is None:
+            return not_found(d)
+        if body not in (None, {}):
+            return self.violation("retire takes no parameters")
+        device.state = "retirePending"
+        return web.Response(status=204)
+
+    async def get_drive(self, request: web.Request, body: Any, u: str) -> web.Response:
+        user = self._user(u)
+        if user is None:
+            return not_found(u)
+        owner = {"user": {"id": user.id, "displayName": user.display, "email": user.mail}}
+        return web.json_response(
+            {
+                "@odata.context": f"{GRAPH_CONTEXT}#drives/$entity",
+                "id": user.drive_id,
+                "driveType": "business",
+                "owner": owner,
+                "webUrl": f"https://contoso-my.sharepoint.com/personal/{re.sub(r'[@.]', '_', user.upn)}",
+            }
+        )
+
+    async def invite(self, request: web.Request, body: Any, d: str, item: str) -> web.Response:
+        if d not in self.drive_permissions:
+            return odata_error(404, "itemNotFound", "The resource could not be found.")
+        if item != "root":
+            return odata_error(404, "itemNotFound", "Item not found")
+        if not isinstance(body, dict) or set(body) - INVITE_PARAMETERS:
+            return self.violation(f"invite: unknown parameters in {body!r}")
+        recipients, roles = body.get("recipients"), body.get("roles")
+        if not recipients or not all(isinstance(r, dict) and r.get("email") for r in recipients):
+            return self.violation("invite: recipients must be a non-empty list of driveRecipient with email")
+        if not roles or set(roles) - {"read", "write"}:
+            return self.violation(f"invite: roles must be read and/or write, got {roles!r}")
+        if body.get("retainInheritedPermissions") is False:
+            self.drive_permissions[d].clear()  # documented: existing permissions are dropped on first share
+        granted = []
+        for r in recipients:
+            perm = {
+                "@odata.type": "#microsoft.graph.permission",
+                "id": new_id(),
+                "roles": list(roles),
+                "grantedToV2": {"user": {"email": r["email"], "displayName": r["email"]}},
+                "invitation": {"email": r["email"], "signInRequired": bool(body.get("requireSignIn"))},
+            }
+            self.drive_permissions[d].append({**perm, "_body": body})
+            granted.append(perm)
+        return web.json_response(
+            {"@odata.context": f"{GRAPH_CONTEXT}#Collection(permission)", "value": granted}
+        )
+
+    async def list_skus(self, request: web.Request, body: Any) -> web.Response:
+        items = [self.sku_json(s) for s in self.skus]
+        return web.json_response({"@odata.context": f"{GRAPH_CONTEXT}#subscribedSkus", "value": items})

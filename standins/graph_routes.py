@@ -19,10 +19,10 @@ from standins.graph_state import (
     AUTO_REPLIES_STATUS,
     DELETABLE_SEGMENTS,
     EXTERNAL_AUDIENCE,
-    INVITE_PARAMETERS,
     MAILBOX_SETTINGS_PROPERTIES,
     MESSAGE_RULE_ACTIONS,
     MESSAGE_RULE_PROPERTIES,
+    PASSWORD_METHOD_ID,
     USER_PROPERTIES,
     USER_READ_ONLY,
     GraphTenant,
@@ -291,7 +291,7 @@ class GraphRoutes(GraphTenant):
         method = next((m for m in user.methods if m["id"] == mid), None)
         if method is None or method["@odata.type"] != AUTH_KINDS[kind].odata_type:
             return odata_error(404, "itemNotFound", f"Authentication method '{mid}' not found.")
-        others = [m for m in user.methods if m["id"] not in (mid, user.methods[0]["id"])]
+        others = [m for m in user.methods if m["id"] not in (mid, PASSWORD_METHOD_ID)]
         if user.default_method == mid and others:
             return odata_error(
                 400,
@@ -387,68 +387,3 @@ class GraphRoutes(GraphTenant):
         return web.json_response(
             {"@odata.context": f"{GRAPH_CONTEXT}#messageRules/$entity", **rule}, status=201
         )
-
-    # -- devices and OneDrive ------------------------------------------------------------------
-    async def list_devices(self, request: web.Request, body: Any, u: str) -> web.Response:
-        user = self._user(u)
-        if user is None:
-            return not_found(u)
-        items = [self.device_json(d) for d in self.devices.values() if d.user_id == user.id]
-        return self._page(request, items, f"users('{user.id}')/managedDevices")
-
-    async def retire(self, request: web.Request, body: Any, d: str) -> web.Response:
-        device = self.devices.get(d)
-        if device is None:
-            return not_found(d)
-        if body not in (None, {}):
-            return self.violation("retire takes no parameters")
-        device.state = "retirePending"
-        return web.Response(status=204)
-
-    async def get_drive(self, request: web.Request, body: Any, u: str) -> web.Response:
-        user = self._user(u)
-        if user is None:
-            return not_found(u)
-        owner = {"user": {"id": user.id, "displayName": user.display, "email": user.mail}}
-        return web.json_response(
-            {
-                "@odata.context": f"{GRAPH_CONTEXT}#drives/$entity",
-                "id": user.drive_id,
-                "driveType": "business",
-                "owner": owner,
-                "webUrl": f"https://contoso-my.sharepoint.com/personal/{re.sub(r'[@.]', '_', user.upn)}",
-            }
-        )
-
-    async def invite(self, request: web.Request, body: Any, d: str, item: str) -> web.Response:
-        if d not in self.drive_permissions:
-            return odata_error(404, "itemNotFound", "The resource could not be found.")
-        if item != "root":
-            return odata_error(404, "itemNotFound", "Item not found")
-        if not isinstance(body, dict) or set(body) - INVITE_PARAMETERS:
-            return self.violation(f"invite: unknown parameters in {body!r}")
-        recipients, roles = body.get("recipients"), body.get("roles")
-        if not recipients or not all(isinstance(r, dict) and r.get("email") for r in recipients):
-            return self.violation("invite: recipients must be a non-empty list of driveRecipient with email")
-        if not roles or set(roles) - {"read", "write"}:
-            return self.violation(f"invite: roles must be read and/or write, got {roles!r}")
-        if body.get("retainInheritedPermissions") is False:
-            self.drive_permissions[d].clear()  # documented: existing permissions are dropped on first share
-        granted = []
-        for r in recipients:
-            perm = {
-                "@odata.type": "#microsoft.graph.permission",
-                "id": new_id(),
-                "roles": list(roles),
-                "grantedToV2": {"user": {"email": r["email"], "displayName": r["email"]}},
-                "invitation": {"email": r["email"], "signInRequired": bool(body.get("requireSignIn"))},
-            }
-            self.drive_permissions[d].append({**perm, "_body": body})
-            granted.append(perm)
-        return web.json_response(
-            {"@odata.context": f"{GRAPH_CONTEXT}#Collection(permission)", "value": granted}
-        )
-
-    async def list_skus(self, request: web.Request, body: Any) -> web.Response:
-        items = [self.sku_json(s) for s in self.skus]
-        return web.json_response({"@odata.context": f"{GRAPH_CONTEXT}#subscribedSkus", "value": items})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.revocation.contract import AccessEntry, AccessState, StepOptions, Subject
+from bot.revocation.contract import AccessEntry, AccessState, LookupFailed, StepOptions, Subject
 from bot.revocation.graph_client import CALLS, GraphFailure
 
 # short kind -> (URL segment, SDK attribute on .authentication, SDK item accessor)
@@ -197,6 +197,24 @@ class GraphReads:
         if group.mail_enabled and "Unified" not in types:
             return "mail"
         return "remove"
+
+    async def manager_of(self, subject: Subject) -> str | None:
+        """The manager's mail (or UPN), e.g. to prefill who gets the OneDrive; None when none is set."""
+        token = CALLS.set([])
+        try:
+            manager = await self._call(lambda: self._graph().users.by_user_id(subject.id).manager.get())
+        except GraphFailure as failure:
+            if failure.status == 404:
+                return None
+            raise LookupFailed(failure.words()) from None
+        finally:
+            CALLS.reset(token)
+        extra = getattr(manager, "additional_data", None) or {}
+        return (
+            getattr(manager, "mail", None)
+            or extra.get("mail")
+            or getattr(manager, "user_principal_name", None)
+        )
 
     # -- inventory / verification ----------------------------------------------------------------
     async def read_access(self, subject: Subject, options: StepOptions) -> AccessState:
