@@ -117,7 +117,14 @@ async def build_runtime(
         except Exception as e:  # start anyway; Bolt reports auth problems per request
             log.warning("auth.test failed: %s", type(e).__name__)
     workspace = SlackWorkspace(slack, config.archive_channel, bot_user)
-    offboarding = Offboarding(cases, checklist, roles, workspace, evidence)
+    offboarding = Offboarding(
+        cases,
+        checklist,
+        roles,
+        workspace,
+        evidence,
+        manager_of=revocations.manager_slack_id if systems else None,
+    )
     revocation = None
     if systems:
         revocation = RevocationFlow(revocations, SlackRevocationBoard(slack), offboarding)

@@ -119,6 +119,10 @@ class Offboarding:
             raise
         if item.kind == "revocation":
             raise Conflict("Revocation steps are done by running them, from the Access revocation thread.")
+        if self.cases.templates.get(case.template).closure_approval == key:
+            still_open = await self.checklist.open_count(case_id) - 1
+            if still_open > 0:
+                raise Conflict(f"Closure is approved last: {still_open} other item(s) are still open.")
         done = await self.checklist.complete(case_id, key, actor)
         await self.show(case, [key])
         await self.maybe_close(case_id, actor)

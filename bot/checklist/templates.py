@@ -72,16 +72,27 @@ class Template(_Strict):
     description: str = Field(default="", max_length=300)
     audience: Literal["employee", "client"] = "employee"
     cutoff: Literal["end_of_last_day", "immediate"] = "end_of_last_day"
+    # The item that approves closing the case: it can only be done once every other item is.
+    closure_approval: str | None = None
     items: tuple[TemplateItem, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> Template:
-        seen: set[str] = set()
-        for item in self.items:
-            if item.id in seen:
-                raise ValueError(f"duplicate item id {item.id!r}")
-            seen.add(item.id)
+    def _closure_item(self) -> Template:
+        if self.closure_approval and not any(
+            i.id == self.closure_approval and i.kind == "approval" for i in self.items
+        ):
+            raise ValueError(f"closure_approval names no approval item {self.closure_approval!r}")
         return self
+
+    def duplicate_ids(self) -> list[int]:
+        """Positions of items whose id was already used (checked after parsing, to report the line)."""
+        seen: set[str] = set()
+        dupes = []
+        for n, item in enumerate(self.items):
+            if item.id in seen:
+                dupes.append(n)
+            seen.add(item.id)
+        return dupes
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -91,6 +102,9 @@ class _LineLoader(yaml.SafeLoader):
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {
+        key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)
+    }
     return mapping
 
 
@@ -99,23 +113,24 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map
 
 def _strip_lines(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value
 
 
 def _line_of(raw: Any, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest key or item named by a validation error's location."""
     line, node = 1, raw
     for part in loc:
         if isinstance(node, dict):
-            line = node.get("__line__", line)
+            line = node.get("__lines__", {}).get(part, node.get("__line__", line))
             node = node.get(part)
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
             break
-    if isinstance(node, dict):
+    if isinstance(node, dict) and not isinstance(loc[-1] if loc else None, str):
         line = node.get("__line__", line)
     return line
 
@@ -131,15 +146,30 @@ def parse_template(text: str, source: str) -> Template:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}:1: a template is a mapping with name, title and items")
     try:
-        return Template.model_validate(_strip_lines(raw))
+        template = Template.model_validate(_strip_lines(raw))
     except ValidationError as e:
+        errors = e.errors()
+        # A list whose items all failed is also "too short": say only what is wrong with the items.
+        item_errors = any(len(err["loc"]) > 1 and err["loc"][0] == "items" for err in errors)
         lines = []
-        for err in e.errors():
+        for err in errors:
             loc = tuple(err["loc"])
+            if item_errors and loc == ("items",) and err["type"] == "too_short":
+                continue
             where = ".".join(str(p) for p in loc) or "(top)"
             msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
             lines.append(f"{source}:{_line_of(raw, loc)}: {where}: {msg}")
         raise ConfigError("\n".join(lines)) from None
+    dupes = template.duplicate_ids()
+    if dupes:
+        raise ConfigError(
+            "\n".join(
+                f"{source}:{_line_of(raw, ('items', n, 'id'))}: items.{n}.id: duplicate item id "
+                f"{template.items[n].id!r}"
+                for n in dupes
+            )
+        )
+    return template
 
 
 @dataclass(frozen=True)

@@ -43,5 +43,8 @@ class DryRunSystem:
     async def read_access(self, subject: Subject, options: StepOptions) -> AccessState:
         return await self.real.read_access(subject, options)
 
+    async def manager_of(self, subject: Subject) -> str | None:
+        return await self.real.manager_of(subject)
+
     async def aclose(self) -> None:
         await self.real.aclose()

@@ -89,6 +89,22 @@ class OktaSystem:
         display = " ".join(p for p in (profile.get("firstName"), profile.get("lastName")) if p)
         return Subject("okta", user["id"], profile.get("login", email), display, user)
 
+    async def manager_of(self, subject: Subject) -> str | None:
+        """The manager's email from profile.managerId (an Okta id or login); None when not set or unknown."""
+        profile = (subject.raw or {}).get("profile")
+        if profile is None:
+            profile = (await self._read("user", "get_user", subject.id)).get("profile") or {}
+        ref = str(profile.get("managerId") or "").strip()
+        if not ref:
+            return None
+        reply = await self._call("get_user", ref)
+        if reply.ok and isinstance(reply.data, dict):
+            manager = reply.data.get("profile") or {}
+            return manager.get("email") or manager.get("login")
+        if reply.status == 404:  # not an Okta user: an email is still useful, an HR number is not
+            return ref if "@" in ref else None
+        raise LookupFailed(f"could not read the Okta manager: {reply.words}")
+
     async def plan(self, step: str, subject: Subject, options: StepOptions) -> list[PlannedCall]:
         uid = subject.id
         if step in ("okta.suspend", "okta.deactivate"):
@@ -199,9 +215,8 @@ class OktaSystem:
             reply = await self._call("unenroll_factor", uid, f["id"])
             calls += reply.records
             label = f"{f.get('factorType', '?')} ({f.get('provider', '?')})"
-            if (
-                reply.ok or reply.status == 404
-            ):  # 404: went with another (unenrolling push takes Okta's TOTP too)
+            # 404: it went with another one (unenrolling Okta Verify push takes Okta's TOTP too)
+            if reply.ok or reply.status == 404:
                 removed.append(label)
             else:
                 failed.append(f"{label}: {reply.words}")
@@ -262,15 +277,13 @@ class OktaSystem:
         status = user.data.get("status", "?")
         entries = [AccessEntry("status", status, uid, cutoff, "Okta account status")]
         remaining: list[str] = []
-        notes = [
-            "Okta cannot report whether sign-in sessions were cleared: the clear_sessions answer is the evidence"
-        ]
+        notes = ["Okta cannot say whether sessions were cleared: the clear_sessions answer is the evidence"]
         if status not in ("SUSPENDED", "DEPROVISIONED"):
             remaining.append(f"Okta account is {status}")
         for what, reply in (
             ("app links", links),
             ("groups", groups),
-            ("MFA factors", factors),
+            ("factors", factors),
             ("grants", grants),
         ):
             if not reply.ok:
@@ -279,11 +292,7 @@ class OktaSystem:
         for a in links.data or [] if links.ok else []:
             provisioned = {str(a.get("appName", "")).lower(), str(a.get("appInstanceId", "")).lower()}
             ends = cutoff if provisioned & self.provisioned_apps else "manual"
-            how = (
-                "provisioned by Okta"
-                if ends != "manual"
-                else "not provisioned by Okta: its own account stays"
-            )
+            how = "provisioned by Okta" if ends != "manual" else "not provisioned by Okta: its account stays"
             entries.append(AccessEntry("app", a.get("label", "?"), a.get("appInstanceId", ""), ends, how))
         sorted_groups = _sort_groups(groups.data or [] if groups.ok else [], options)
         for kind, ends, detail in (

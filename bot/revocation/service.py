@@ -185,6 +185,26 @@ class RevocationService:
                 plans[item.step] = f"{_system_name(system.name)} could not be asked: {e}"
         return plans
 
+    async def manager_slack_id(self, subject_id: str, email: str | None) -> str | None:
+        """The departing person's manager, from Microsoft Graph, else Okta, mapped to Slack by email."""
+        if not email:
+            return None
+        for name in ("graph", "okta"):
+            system = self.systems.get(name)
+            if system is None:
+                continue
+            try:
+                subject = await system.find_subject(email)
+                manager_email = await system.manager_of(subject) if subject else None
+            except LookupFailed:
+                log.warning("%s could not be asked for the manager", name)
+                continue
+            if manager_email:
+                person = await self.people.by_email(manager_email)
+                if person is not None:
+                    return person.id
+        return None
+
     async def refuse(self, case: Case, actor: str, action: str, error: NotAllowed) -> None:
         await self.evidence.record(case.id, "refused", actor, action=action, why=error.message)
 

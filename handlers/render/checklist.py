@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.cases.models import Case
 from bot.checklist.models import DONE, FAILED, RUNNING, ChecklistItem
-from bot.checklist.templates import ROLE_NAMES, ROLES
+from bot.checklist.templates import ROLE_NAMES
 from handlers import ids
 from handlers.render.text import clip, escape, pack_lines, slack_date, utc_iso
 
@@ -26,13 +27,17 @@ from handlers.render.text import clip, escape, pack_lines, slack_date, utc_iso
 # ~13k characters at which Slack answers msg_blocks_too_long, even when every item is done.
 ITEMS_PER_PAGE = 20
 ARCHIVE_BLOCKS_PER_MESSAGE = 45
+MESSAGE_CHARS = 11_000
 REASON = {"voluntary": "Voluntary", "involuntary": "Involuntary"}
 
 
 def ordered(items: Sequence[ChecklistItem]) -> list[ChecklistItem]:
-    """Grouped by owning role (HR, IT, security, manager), template order inside each group."""
-    rank = {role: i for i, role in enumerate(ROLES)}
-    return sorted(items, key=lambda i: (rank.get(i.role, 99), i.position))
+    """Grouped by owning role, roles in the order the template first names them (an involuntary
+    exit lists security first), template order inside each group."""
+    rank: dict[str, int] = {}
+    for item in sorted(items, key=lambda i: i.position):
+        rank.setdefault(item.role, len(rank))
+    return sorted(items, key=lambda i: (rank[i.role], i.position))
 
 
 def pages(items: Sequence[ChecklistItem]) -> list[list[str]]:
@@ -158,7 +163,20 @@ def archive_messages(
             ]
         )
     )
-    dicts = [b.to_dict() for b in blocks]
-    return [
-        dicts[i : i + ARCHIVE_BLOCKS_PER_MESSAGE] for i in range(0, len(dicts), ARCHIVE_BLOCKS_PER_MESSAGE)
-    ]
+    return split_messages([b.to_dict() for b in blocks])
+
+
+def split_messages(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Messages under Slack's block count and its ~13k-character msg_blocks_too_long limit."""
+    messages: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for block in blocks:
+        block_size = len(json.dumps(block))
+        if messages[-1] and (
+            len(messages[-1]) >= ARCHIVE_BLOCKS_PER_MESSAGE or size + block_size > MESSAGE_CHARS
+        ):
+            messages.append([])
+            size = 0
+        messages[-1].append(block)
+        size += block_size
+    return messages
