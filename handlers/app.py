@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers import case_actions, checklist_actions, commands, errors, form, ids, revocation_actions
+from handlers import case_actions, checklist_actions, commands, errors, form, home, ids, revocation_actions
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-LISTENERS = (commands, form, checklist_actions, revocation_actions, case_actions)
+LISTENERS = (commands, form, checklist_actions, revocation_actions, case_actions, home)
 
 
 def case_id_in(body: dict[str, Any]) -> int | None:
@@ -48,7 +48,9 @@ def create_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
     async def resolve_case_and_roles(context: Any, body: dict[str, Any], next: Any) -> Any:
         """Once per request: the case it concerns and the acting person's roles in it."""
         context["runtime"] = runtime
-        user = (body.get("user") or {}).get("id") or body.get("user_id")
+        user = (
+            (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
+        )
         case = None
         case_id = case_id_in(body)
         if case_id is not None:

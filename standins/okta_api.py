@@ -25,6 +25,8 @@ from standins.base import Fault, Recorded, StandIn
 from standins.okta_spec import spec_checker
 from standins.okta_state import OktaOrg, QueryError, User, okta_id
 
+_RATE = web.RequestKey("okta_rate", tuple)
+_BARE = web.ResponseKey("okta_bare", bool)  # send only the fault's own headers
 _current: contextvars.ContextVar[web.Request | None] = contextvars.ContextVar("okta_request", default=None)
 
 # Default error codes/summaries per status for injected faults (Okta's published error codes).
@@ -94,7 +96,9 @@ class OktaStandIn(StandIn):
         self._checker = spec_checker(Path(spec_path) if spec_path else None)
 
     # -- seeding and inspection (see OktaOrg) ---------------------------------------------------
-    def add_user(self, login: str, first: str = "", last: str = "", status: str = "ACTIVE", manager_id=None) -> str:
+    def add_user(
+        self, login: str, first: str = "", last: str = "", status: str = "ACTIVE", manager_id=None
+    ) -> str:
         return self.org.add_user(login, first, last, status, manager_id)
 
     def add_group(self, name: str, type: str = "OKTA_GROUP") -> str:
@@ -103,7 +107,9 @@ class OktaStandIn(StandIn):
     def add_member(self, group_id: str, user_id: str) -> None:
         self.org.add_member(group_id, user_id)
 
-    def add_factor(self, user_id: str, factor_type: str = "token:software:totp", provider: str = "GOOGLE") -> str:
+    def add_factor(
+        self, user_id: str, factor_type: str = "token:software:totp", provider: str = "GOOGLE"
+    ) -> str:
         return self.org.add_factor(user_id, factor_type, provider)
 
     def add_grant(self, user_id: str, scope: str = "okta.users.read") -> str:
@@ -144,7 +150,7 @@ class OktaStandIn(StandIn):
             last = request.path.rstrip("/").rsplit("/", 1)[-1] if request is not None else ""
             resp = okta_error(status, code, summary.format(id=last))
         if any(f is fault for f in self._explicit_header_faults):
-            resp["okta_bare"] = True
+            resp[_BARE] = True
             resp.headers.update(fault.headers)
         elif status == 429:  # the window resets now: the SDK waits reset - Date + 1 s
             now = int(self.clock())
@@ -173,9 +179,9 @@ class OktaStandIn(StandIn):
             _current.reset(token)
         rec.status = resp.status
         resp.headers.setdefault("x-okta-request-id", uuid.uuid4().hex)
-        if not resp.get("okta_bare"):
+        if not resp.get(_BARE):
             resp.headers.setdefault("Date", formatdate(self.clock(), usegmt=True))
-            limit, remaining, reset = request.get("okta_rate") or self._rate(request, take=False)[1:]
+            limit, remaining, reset = request.get(_RATE) or self._rate(request, take=False)[1:]
             resp.headers.setdefault("x-rate-limit-limit", str(limit))
             resp.headers.setdefault("x-rate-limit-remaining", str(remaining))
             resp.headers.setdefault("x-rate-limit-reset", str(reset))
@@ -192,9 +198,11 @@ class OktaStandIn(StandIn):
         problems = self._checker.check(request, raw)
         if problems:
             self.spec_violations.append(f"{request.method} {request.path_qs}: {'; '.join(problems)}")
-            return okta_error(400, "E0000001", "Api validation failed: request does not match the spec", *problems)
+            return okta_error(
+                400, "E0000001", "Api validation failed: request does not match the spec", *problems
+            )
         allowed, limit, remaining, reset = self._rate(request, take=True)
-        request["okta_rate"] = (limit, remaining, reset)
+        request[_RATE] = (limit, remaining, reset)
         if not allowed:
             self.rate_limited += 1
             return okta_error(429, "E0000047", _ERRORS[429][1])
@@ -251,7 +259,10 @@ class OktaStandIn(StandIn):
                     u
                     for u in self.org.users.values()
                     if u.status != "DEPROVISIONED"
-                    and any(str(u.profile.get(k, "")).lower().startswith(prefix) for k in ("firstName", "lastName", "email"))
+                    and any(
+                        str(u.profile.get(k, "")).lower().startswith(prefix)
+                        for k in ("firstName", "lastName", "email")
+                    )
                 ]
             else:
                 users = [u for u in self.org.users.values() if u.status != "DEPROVISIONED"]
@@ -274,13 +285,19 @@ class OktaStandIn(StandIn):
         if action == "suspend":
             if user.status != "ACTIVE":  # Okta: "Perform this operation only on users with an ACTIVE status"
                 return okta_error(
-                    400, "E0000001", "Api validation failed: suspendUser", "Cannot suspend a user that is not active"
+                    400,
+                    "E0000001",
+                    "Api validation failed: suspendUser",
+                    "Cannot suspend a user that is not active",
                 )
             self.org.set_status(user, "SUSPENDED")
         elif action == "unsuspend":
             if user.status != "SUSPENDED":
                 return okta_error(
-                    400, "E0000001", "Api validation failed: unsuspendUser", "Cannot unsuspend a user that is not suspended"
+                    400,
+                    "E0000001",
+                    "Api validation failed: unsuspendUser",
+                    "Cannot unsuspend a user that is not suspended",
                 )
             self.org.set_status(user, "ACTIVE")
         elif action == "deactivate":
@@ -325,7 +342,9 @@ class OktaStandIn(StandIn):
         if user is None:
             return _not_found(request.match_info["userId"])
         base = self._base(request)
-        return web.json_response([self.org.factor_json(user, f, base) for f in self.org.factors[user.id].values()])
+        return web.json_response(
+            [self.org.factor_json(user, f, base) for f in self.org.factors[user.id].values()]
+        )
 
     async def _get_factor(self, request: web.Request) -> web.Response:
         user, fid = self._user(request, "userId"), request.match_info["factorId"]
@@ -333,7 +352,9 @@ class OktaStandIn(StandIn):
             return _not_found(request.match_info["userId"])
         if fid not in self.org.factors[user.id]:
             return _not_found(fid, "UserFactor")
-        return web.json_response(self.org.factor_json(user, self.org.factors[user.id][fid], self._base(request)))
+        return web.json_response(
+            self.org.factor_json(user, self.org.factors[user.id][fid], self._base(request))
+        )
 
     async def _unenroll_factor(self, request: web.Request) -> web.Response:
         user, fid = self._user(request, "userId"), request.match_info["factorId"]
@@ -372,7 +393,9 @@ class OktaStandIn(StandIn):
 
     async def _not_implemented(self, request: web.Request) -> web.Response:
         """In the spec (it passed validation) but not needed by the bot, so not served here."""
-        return okta_error(501, "E0000009", f"Not implemented by the Okta stand-in: {request.method} {request.path}")
+        return okta_error(
+            501, "E0000009", f"Not implemented by the Okta stand-in: {request.method} {request.path}"
+        )
 
 
 def _parse(raw: bytes) -> Any:

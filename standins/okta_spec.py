@@ -21,13 +21,10 @@ SPEC_NAME = "okta/okta-offboarding-slice.yaml"
 
 
 def default_spec_path() -> Path:
-    """$OKTA_SPEC_PATH, else specs/ in the repository, else the shared specs folder."""
+    """$OKTA_SPEC_PATH, else the copy shipped in standins/specs (Okta's spec, cut to what the bot uses)."""
     if os.environ.get("OKTA_SPEC_PATH"):
         return Path(os.environ["OKTA_SPEC_PATH"])
-    for root in (Path(__file__).resolve().parents[1] / "specs", Path("/work/shared/specs")):
-        if (root / SPEC_NAME).exists():
-            return root / SPEC_NAME
-    raise FileNotFoundError(f"{SPEC_NAME} not found; set OKTA_SPEC_PATH")
+    return Path(__file__).resolve().parent / "specs" / SPEC_NAME
 
 
 class _SpecRequest:
@@ -88,7 +85,9 @@ class SpecChecker:
                 if method == "parameters" or not isinstance(op, dict):
                     continue
                 params = common + [self._deref(p, shared) for p in op.get("parameters", [])]
-                declared = {p["name"]: p.get("schema", {}).get("type", "") for p in params if p["in"] == "query"}
+                declared = {
+                    p["name"]: p.get("schema", {}).get("type", "") for p in params if p["in"] == "query"
+                }
                 self.query_params.append((pattern, method.upper(), declared))
 
     @staticmethod

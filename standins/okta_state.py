@@ -94,7 +94,12 @@ class OktaOrg:
 
     # -- seeding -----------------------------------------------------------------------------
     def add_user(
-        self, login: str, first: str = "", last: str = "", status: str = "ACTIVE", manager_id: str | None = None
+        self,
+        login: str,
+        first: str = "",
+        last: str = "",
+        status: str = "ACTIVE",
+        manager_id: str | None = None,
     ) -> str:
         uid = okta_id("00u")
         now = self.clock()
@@ -122,7 +127,9 @@ class OktaOrg:
     def add_member(self, group_id: str, user_id: str) -> None:
         self.members[group_id].add(user_id)
 
-    def add_factor(self, user_id: str, factor_type: str = "token:software:totp", provider: str = "GOOGLE") -> str:
+    def add_factor(
+        self, user_id: str, factor_type: str = "token:software:totp", provider: str = "GOOGLE"
+    ) -> str:
         fid = okta_id(_FACTOR_PREFIX.get(factor_type, "uft"))
         self.factors[user_id][fid] = Factor(fid, factor_type, provider, self.clock())
         return fid
@@ -134,7 +141,9 @@ class OktaOrg:
 
     def add_app_link(self, user_id: str, label: str, app_name: str, provisioned: bool = True) -> str:
         links = self.app_links[user_id]
-        link = AppLink(okta_id("00u"), label, app_name, okta_id("0oa"), okta_id("0ua"), provisioned, len(links))
+        link = AppLink(
+            okta_id("00u"), label, app_name, okta_id("0oa"), okta_id("0ua"), provisioned, len(links)
+        )
         links.append(link)
         return link.app_instance_id
 
@@ -220,9 +229,23 @@ class OktaOrg:
             "lastMembershipUpdated": iso(self.clock()),
             "objectClass": [object_class],
             "type": g.type,
-            "profile": {"name": g.name, "description": g.description},
+            "profile": self._group_profile(g),
             "_links": {"users": {"href": f"{href}/users"}, "apps": {"href": f"{href}/apps"}},
         }
+
+    @staticmethod
+    def _group_profile(g: Group) -> dict[str, Any]:
+        # Okta sends "description": null for groups created without one (recordings); the spec says string.
+        profile: dict[str, Any] = {"name": g.name, "description": g.description}
+        if g.type == "APP_GROUP":  # imported from a directory (Active Directory shape)
+            profile.update(
+                description=g.description or g.name,
+                windowsDomainQualifiedName=f"EXAMPLE\\{g.name}",
+                samAccountName=g.name,
+                dn=f"CN={g.name},OU=Groups,DC=example,DC=com",
+                externalId=g.id[3:],
+            )
+        return profile
 
     def factor_json(self, user: User, f: Factor, base: str) -> dict[str, Any]:
         href = f"{base}/api/v1/users/{user.id}/factors/{f.id}"
@@ -231,7 +254,12 @@ class OktaOrg:
             "sms": {"phoneNumber": "+1-555-415-1337"},
             "call": {"phoneNumber": "+1-555-415-1337"},
             "email": {"email": user.profile["email"]},
-            "push": {"credentialId": login, "deviceType": "SmartPhone_IPhone", "name": "iPhone", "platform": "IOS"},
+            "push": {
+                "credentialId": login,
+                "deviceType": "SmartPhone_IPhone",
+                "name": "iPhone",
+                "platform": "IOS",
+            },
         }.get(f.factor_type, {"credentialId": login})
         return {
             "id": f.id,
@@ -293,7 +321,7 @@ class _Parser:
         while pos < len(text.rstrip()):
             m = _TOKEN.match(text, pos)
             if not m:
-                raise QueryError(f"cannot parse near {text[pos:pos + 20]!r}")
+                raise QueryError(f"cannot parse near {text[pos : pos + 20]!r}")
             pos = m.end()
             if m.group(1) or m.group(2):
                 self.tokens.append(("paren", m.group(1) or m.group(2)))
@@ -341,8 +369,13 @@ class _Parser:
                 raise QueryError("missing )")
             return node
         attr, op, value = tok, self._next(), self._next()
-        if attr[0] != "word" or op[0] != "word" or op[1].lower() not in ("eq", "sw", "co") or value[0] != "str":
-            raise QueryError("expected: attribute eq|sw|co \"value\"")
+        if (
+            attr[0] != "word"
+            or op[0] != "word"
+            or op[1].lower() not in ("eq", "sw", "co")
+            or value[0] != "str"
+        ):
+            raise QueryError('expected: attribute eq|sw|co "value"')
         return ("cmp", attr[1], op[1].lower(), value[1])
 
 

@@ -84,6 +84,21 @@ class SlackDriver:
             except ValueError:
                 return resp.status, text
 
+    async def event(self, event: dict[str, Any], *, team_id: str = "T0001") -> tuple[int, Any]:
+        """An Events API callback, as Slack posts it (JSON)."""
+        body = json.dumps(
+            {
+                "token": "verification-token",
+                "team_id": team_id,
+                "api_app_id": "A0001",
+                "event": {"event_ts": "1700000000.000100", **event},
+                "type": "event_callback",
+                "event_id": f"Ev{abs(hash(json.dumps(event, sort_keys=True))) % 10**10:010d}",
+                "event_time": 1700000000,
+            }
+        )
+        return await self.post(body, headers={"Content-Type": "application/json"})
+
     async def command(
         self, user_id: str, text: str, *, channel: str = "CGENERAL", name: str = ""
     ) -> tuple[int, Any]:
