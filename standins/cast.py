@@ -65,3 +65,48 @@ def seed(slack: SlackStandIn, cast: Cast | None = None) -> Cast:
     )
     slack.add_channel(cast.general, "general", members=everyone)
     return cast
+
+
+@dataclass
+class Directory:
+    """Ids the identity stand-ins gave the departing person and their belongings."""
+
+    okta_user: str = ""
+    okta_groups: tuple[str, ...] = ()
+    graph_user: str = ""
+    graph_manager: str = ""
+    graph_groups: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+
+
+def seed_identity(okta: object | None, graph: object | None, cast: Cast | None = None) -> Directory:
+    """Jane as Okta and Microsoft 365 know her: groups, factors, grants, licenses, devices, a manager."""
+    cast = cast or Cast()
+    jane, maria = cast.email(cast.subject), cast.email(cast.manager)
+    found = Directory()
+    if okta is not None:
+        manager = okta.add_user(maria, "Maria", "Manager")  # type: ignore[attr-defined]
+        found.okta_user = okta.add_user(jane, "Jane", "Doe", manager_id=manager)  # type: ignore[attr-defined]
+        groups = tuple(okta.add_group(n) for n in ("Engineering", "VPN users"))  # type: ignore[attr-defined]
+        for g in groups:
+            okta.add_member(g, found.okta_user)  # type: ignore[attr-defined]
+        found.okta_groups = groups
+        okta.add_factor(found.okta_user)  # type: ignore[attr-defined]
+        okta.add_grant(found.okta_user)  # type: ignore[attr-defined]
+        okta.add_session(found.okta_user)  # type: ignore[attr-defined]
+        okta.add_app_link(found.okta_user, "GitHub", "github")  # type: ignore[attr-defined]
+    if graph is not None:
+        g = graph
+        found.graph_manager = g.add_user(maria, "Maria Manager", mail=maria)  # type: ignore[attr-defined]
+        found.graph_user = g.add_user(jane, "Jane Doe", mail=jane)  # type: ignore[attr-defined]
+        g.set_manager(found.graph_user, found.graph_manager)  # type: ignore[attr-defined]
+        e5 = g.add_sku("SPE_E5")  # type: ignore[attr-defined]
+        g.assign_license(found.graph_user, e5)  # type: ignore[attr-defined]
+        groups = tuple(g.add_group(n) for n in ("All Engineering", "Project Falcon"))  # type: ignore[attr-defined]
+        for group in groups:
+            g.add_member(group, found.graph_user)  # type: ignore[attr-defined]
+        found.graph_groups = groups
+        g.add_auth_method(found.graph_user, "microsoftAuthenticator", default=True)  # type: ignore[attr-defined]
+        g.add_auth_method(found.graph_user, "phone")  # type: ignore[attr-defined]
+        found.devices = (g.add_device(found.graph_user, "JANE-LAPTOP"),)  # type: ignore[attr-defined]
+    return found

@@ -23,7 +23,10 @@ async def open_case(bot: Any, answers: dict[str, Any] | None = None, *, by: str 
 
     async def posted() -> Any:
         case = await bot.runtime.cases.open_case_for(cast.subject)
-        return case if case and case.messages.get("checklist") else None
+        if not case or not case.messages.get("checklist"):
+            return None
+        # With an identity system configured, the room is ready once the revocation thread is posted.
+        return case if bot.runtime.revocation is None or case.messages.get("revocation") else None
 
     return await wait_for(posted, what="checklist posted")
 
@@ -56,3 +59,19 @@ async def complete_all(bot: Any, case: Any) -> None:
             return (await bot.runtime.checklist.item(case.id, key)).status == DONE
 
         await wait_for(done, what=f"{item.key} done")
+
+
+async def click_revocation(bot: Any, case: Any, action_id: str, key: str, user: str) -> tuple[int, Any]:
+    case = await bot.runtime.cases.get(case.id)
+    panel = case.messages["revocation"]["panel_ts"]
+    return await bot.driver.click(
+        user, action_id, ids.item_value(case.id, key), channel=case.channel_id, ts=panel
+    )
+
+
+async def step_settled(bot: Any, case_id: int, key: str) -> Any:
+    async def settled() -> Any:
+        item = await bot.runtime.checklist.item(case_id, key)
+        return item if item.status in ("done", "failed") else None
+
+    return await wait_for(settled, what=f"{key} settled")

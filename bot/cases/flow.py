@@ -95,8 +95,8 @@ class Offboarding:
         invitees.discard(case.subject_id)
         channel_id, name = await self.workspace.open_room(case, sorted(invitees))
         await self.cases.attach_room(case.id, channel_id, name)
-        case = await self.cases.get(case.id)
-        await self.show(case)
+        await self.show(await self.cases.get(case.id))
+        case = await self.cases.get(case.id)  # now with the checklist's message refs
         for hook in self.hooks:
             await hook.room_ready(case)
         return await self.cases.get(case.id)

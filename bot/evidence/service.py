@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.models import Case
 from bot.clock import Clock
 from bot.db import Database
 from bot.evidence.chain import GENESIS, Link, canonical, find_breaks, link_hash
@@ -23,6 +24,8 @@ class Evidence:
 
     async def add(self, session: AsyncSession, case_id: int, kind: str, actor: str, **data: Any) -> Event:
         """Append an event inside the caller's transaction (so it commits with the change it records)."""
+        # Lock the case row: events of one case are appended one at a time, whoever writes them.
+        await session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
         last = (
             await session.execute(
                 select(Event.seq, Event.hash)
