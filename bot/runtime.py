@@ -129,6 +129,8 @@ async def build_runtime(
     if systems:
         revocation = RevocationFlow(revocations, SlackRevocationBoard(slack), offboarding)
         offboarding.hooks.append(revocation)
+    schedule = Schedule(db, clock, config, offboarding, revocation)
+    offboarding.hooks.append(schedule)
     return Runtime(
         settings,
         config,
@@ -142,4 +144,5 @@ async def build_runtime(
         checklist,
         offboarding,
         revocation,
+        schedule,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,10 +100,11 @@ def settings_env(slack: SlackStandIn, database_url: str, tmp_path: Path, org_con
     }
 
 
-@pytest.fixture
-async def bot(
+@asynccontextmanager
+async def running_bot(
     settings_env: dict[str, str], slack: SlackStandIn, cast: Cast, clock: FakeClock
 ) -> AsyncIterator[Bot]:
+    """The bot as `offboard-bot serve` runs it: migrated, scheduler started, HTTP on a free port."""
     settings = Settings.from_env(settings_env)
     config = load_org_config(settings.config_path or "")
     runner, runtime, port = await start(settings, host="127.0.0.1", config=config, clock=clock)
@@ -113,3 +115,11 @@ async def bot(
         finally:
             await runner.cleanup()
             await runtime.close()
+
+
+@pytest.fixture
+async def bot(
+    settings_env: dict[str, str], slack: SlackStandIn, cast: Cast, clock: FakeClock
+) -> AsyncIterator[Bot]:
+    async with running_bot(settings_env, slack, cast, clock) as running:
+        yield running

@@ -22,9 +22,9 @@ def unregister(scheduler: Any) -> None:
         _active.pop("leader", None)
 
 
-async def fire(kind: str, case_id: int, key: str = "") -> None:
+async def fire(kind: str, case_id: int) -> None:
     scheduler = _active.get("leader")
     if scheduler is None:
         log.warning("job %s for case %s fired with no scheduler running here", kind, case_id)
         return
-    await scheduler.fire(kind, case_id, key)
+    await scheduler.fire(kind, case_id)

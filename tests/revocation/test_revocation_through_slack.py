@@ -142,7 +142,9 @@ async def test_wrong_role_makes_no_call(bot, okta, graph, directory):
 
 
 async def test_unknown_okta_user_is_not_done(bot, okta, directory):
-    okta.org.users[directory.okta_user].profile.update(login="someone@example.com", email="someone@example.com")
+    okta.org.users[directory.okta_user].profile.update(
+        login="someone@example.com", email="someone@example.com"
+    )
     case = await open_case(bot)
     await click_revocation(bot, case, ids.REVOKE_STEP, "okta.suspend", bot.cast.it)
     failed = await step_settled(bot, case.id, "okta.suspend")
