@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, DomainError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"offboard-bot: {e}", file=sys.stderr)
         return 2
+    except DomainError as e:
+        print(f"offboard-bot: {e.message}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

@@ -31,10 +31,22 @@ class Roles(_Strict):
 class OktaOptions(_Strict):
     cutoff_action: Literal["suspend", "deactivate"] = "suspend"
     keep_groups: tuple[str, ...] = ()
+    # Apps whose accounts Okta deprovisions (appName or app instance id); Okta's app links do not say.
+    provisioned_apps: tuple[str, ...] = ()
 
 
 class GraphOptions(_Strict):
     keep_groups: tuple[str, ...] = ()
+
+
+class AssetOptions(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    # CSV/YAML: owner_email, asset_tag, kind, description, serial ("register" in the file).
+    register_path: str | None = Field(default=None, alias="register")
+    intune: bool = True  # also list Intune managed devices when Graph is configured
+    return_days: int = Field(default=14, ge=0, le=365)  # return deadline = cutoff + this
+    remind_every_hours: float = Field(default=24, gt=0)
 
 
 class OrgConfig(_Strict):
@@ -50,6 +62,7 @@ class OrgConfig(_Strict):
     templates_dir: str | None = None
     okta: OktaOptions = OktaOptions()
     graph: GraphOptions = GraphOptions()
+    assets: AssetOptions = AssetOptions()
     role_cache_seconds: float = Field(default=60.0, ge=0, le=60)
 
     @field_validator("workday_end")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -45,6 +46,18 @@ def sync_url(url: str) -> str:
     return url.replace("sqlite+aiosqlite://", "sqlite://")
 
 
+def jobs_url(url: str) -> str:
+    """Where APScheduler keeps its jobs. PostgreSQL: the same database. SQLite: a file beside it, because
+    APScheduler's store writes synchronously from the event loop and would wait on the bot's own write
+    lock in the same file (a stalled loop, "database is locked"). The database stays the source of
+    truth either way: jobs are rebuilt from it on start."""
+    if url.startswith("sqlite") and ":memory:" not in url:
+        path = url.partition(":///")[2]
+        stem = path[:-3] if path.endswith(".db") else path
+        return f"sqlite:///{stem}.jobs.db"
+    return sync_url(url)
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -58,6 +71,7 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock()
 
     @property
     def is_postgres(self) -> bool:
@@ -67,9 +81,13 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a deferred
         transaction that read before another writer committed would fail when it tries to write."""
-        async with self.sessions() as session, session.begin():
-            if self.engine.dialect.name == "sqlite":
-                await session.execute(text("BEGIN IMMEDIATE"))
+        if self.engine.dialect.name != "sqlite":
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        # One writer at a time in this process: waiting here is cheaper than SQLite's busy loop.
+        async with self._write_lock, self.sessions() as session, session.begin():
+            await session.execute(text("BEGIN IMMEDIATE"))
             yield session
 
     async def dispose(self) -> None:

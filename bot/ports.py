@@ -46,7 +46,12 @@ class Workspace(Protocol):
     async def tell_person(self, user_id: str, text: str, *, case: Case | None = None) -> None: ...
 
     async def post_archive(
-        self, case: Case, items: Sequence[ChecklistItem], final_hash: str, final_seq: int
+        self,
+        case: Case,
+        items: Sequence[ChecklistItem],
+        final_hash: str,
+        final_seq: int,
+        notes: Sequence[str] = (),
     ) -> None: ...
 
     async def close_room(self, case: Case) -> None: ...

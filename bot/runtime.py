@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -13,6 +16,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.assets.register import RegisterFile
+from bot.assets.service import AssetHooks, AssetService, graph_devices
 from bot.cases.flow import Offboarding
 from bot.cases.service import CaseService
 from bot.checklist.service import ChecklistService
@@ -24,20 +29,25 @@ from bot.evidence.service import Evidence
 from bot.revocation.contract import IdentitySystem
 from bot.revocation.dry_run import DryRunSystem
 from bot.revocation.flow import RevocationFlow
+from bot.revocation.review import AccessReview
 from bot.revocation.service import RevocationService
 from bot.roles import RoleDirectory
 from bot.schedule.service import Schedule
+from handlers.asset_actions import SlackAssetBoard
 from handlers.slack_people import SlackPeople
 from handlers.slack_revocation_board import SlackRevocationBoard
 from handlers.slack_workspace import SlackWorkspace
 
 log = logging.getLogger(__name__)
+WORK_SLOTS = 16
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
+    """One client with one connection pool for the whole process (a new connection per call is 3x slower)."""
     return AsyncWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)),
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=8),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -61,6 +71,10 @@ class Runtime:
     offboarding: Offboarding
     revocation: RevocationFlow | None = None
     schedule: Schedule | None = None
+    assets: AssetService | None = None
+
+    # Work done after Slack's ack runs a few at a time, so a burst of clicks cannot starve the acks.
+    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
 
     async def close(self) -> None:
         if self.schedule is not None:
@@ -69,6 +83,8 @@ class Runtime:
             await self.revocation.settle()
             await self.revocation.service.aclose()
         await self.db.dispose()
+        if self.slack.session is not None:
+            await self.slack.session.close()
 
 
 def identity_systems(settings: Settings, config: OrgConfig) -> dict[str, IdentitySystem]:
@@ -77,7 +93,9 @@ def identity_systems(settings: Settings, config: OrgConfig) -> dict[str, Identit
     if settings.okta_org_url and settings.okta_api_token:
         from bot.revocation.okta import OktaSystem
 
-        systems["okta"] = OktaSystem(settings.okta_org_url, settings.okta_api_token)
+        systems["okta"] = OktaSystem(
+            settings.okta_org_url, settings.okta_api_token, provisioned_apps=config.okta.provisioned_apps
+        )
     if settings.graph_access_token or (
         settings.graph_tenant_id and settings.graph_client_id and settings.graph_client_secret
     ):
@@ -127,10 +145,23 @@ async def build_runtime(
     )
     revocation = None
     if systems:
-        revocation = RevocationFlow(revocations, SlackRevocationBoard(slack), offboarding)
+        review = AccessReview(revocations, cases, evidence)
+        revocation = RevocationFlow(revocations, SlackRevocationBoard(slack), offboarding, review)
         offboarding.hooks.append(revocation)
-    schedule = Schedule(db, clock, config, offboarding, revocation)
-    offboarding.hooks.append(schedule)
+    assets = AssetService(
+        db,
+        clock,
+        evidence,
+        return_days=config.assets.return_days,
+        remind_every=timedelta(hours=config.assets.remind_every_hours),
+    )
+    register = RegisterFile(config.assets.register_path) if config.assets.register_path else None
+    devices = graph_devices(revocations) if config.assets.intune else None
+    offboarding.hooks.append(AssetHooks(assets, cases, SlackAssetBoard(slack, clock), register, devices))
+    offboarding.close_guards.append(assets.blocking)
+    schedule = Schedule(db, clock, config, offboarding, revocation, assets=assets)
+    # The schedule first: a case's cutoff job exists before slower room set-up (inventory) runs.
+    offboarding.hooks.insert(0, schedule)
     return Runtime(
         settings,
         config,
@@ -145,4 +176,5 @@ async def build_runtime(
         offboarding,
         revocation,
         schedule,
+        assets,
     )

@@ -7,6 +7,7 @@ import logging
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.signature import SignatureVerifier
 
 from bot import migrate
 from bot.config import Settings
@@ -22,7 +23,17 @@ def build_web_app(runtime: Runtime) -> web.Application:
     web_app = web.Application()
     web_app[RUNTIME] = runtime
 
+    verifier = SignatureVerifier(runtime.settings.slack_signing_secret)
+
     async def slack_events(request: web.Request) -> web.Response:
+        body = await request.text()
+        try:
+            signed = verifier.is_valid_request(body, dict(request.headers))
+        except ValueError:  # a timestamp that is not a number: forged, not merely stale
+            signed = False
+        if not signed:
+            # Refused here, before Bolt: nothing of an unsigned body may reach a listener or a handler.
+            return web.json_response({"error": "invalid request"}, status=401)
         bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 

@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers import case_actions, checklist_actions, commands, errors, form, home, ids, revocation_actions
+from handlers import (
+    asset_actions,
+    case_actions,
+    checklist_actions,
+    commands,
+    errors,
+    form,
+    home,
+    ids,
+    revocation_actions,
+)
+from handlers.acting import Acting, case_id_in
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-LISTENERS = (commands, form, checklist_actions, revocation_actions, case_actions, home)
-
-
-def case_id_in(body: dict[str, Any]) -> int | None:
-    """The case a request is about: from a button's value or a modal's private metadata."""
-    for action in body.get("actions") or []:
-        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
-        if "|" in value:
-            head = value.split("|", 1)[0]
-            if head.isdigit():
-                return int(head)
-    meta = (body.get("view") or {}).get("private_metadata") or ""
-    if meta.startswith("{"):
-        try:
-            value = json.loads(meta).get("case")
-        except ValueError:
-            return None
-        return int(value) if isinstance(value, int) else None
-    return None
+LISTENERS = (asset_actions, commands, form, checklist_actions, revocation_actions, case_actions, home)
 
 
 def create_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
@@ -45,19 +37,14 @@ def create_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
     )
 
     @app.middleware
-    async def resolve_case_and_roles(context: Any, body: dict[str, Any], next: Any) -> Any:
-        """Once per request: the case it concerns and the acting person's roles in it."""
-        context["runtime"] = runtime
+    async def acting_person(context: Any, body: dict[str, Any], next: Any) -> Any:
+        """Once per request: who acts and on which case. Reading them waits until after the ack."""
         user = (
             (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
         )
-        case = None
-        case_id = case_id_in(body)
-        if case_id is not None:
-            case = await runtime.cases.find(case_id)
-        context["case"] = case
+        context["runtime"] = runtime
         context["actor"] = user
-        context["roles"] = await runtime.offboarding.roles_for(user, case) if user else frozenset()
+        context["acting"] = Acting(runtime, user, case_id_in(body))
         return await next()
 
     for module in LISTENERS:

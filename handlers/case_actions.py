@@ -8,17 +8,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import permissions
-from bot.errors import InvalidRequest, NotAllowed, NotFound
+from bot.errors import InvalidRequest, NotAllowed
 from handlers import ids
 from handlers.errors import after_ack
 from handlers.form import refusal_view
 from handlers.render import case_forms
-
-
-def _case(context: Any) -> Any:
-    if context["case"] is None:
-        raise NotFound("That offboarding no longer exists.")
-    return context["case"]
 
 
 def _input(view: dict[str, Any], block: str) -> Any:
@@ -31,9 +25,9 @@ def register(app: AsyncApp) -> None:
     @after_ack
     async def change_day(ack: Any, context: Any, body: Any, client: Any) -> None:
         await ack()
-        case = _case(context)
+        case, roles = await context["acting"].case()
         await context["runtime"].offboarding.check_case_admin(
-            case, context["actor"], context["roles"], "change the last day"
+            case, context["actor"], roles, "change the last day"
         )
         await client.views_open(
             trigger_id=body["trigger_id"], view=case_forms.change_last_day(case.id, case.last_day)
@@ -43,16 +37,17 @@ def register(app: AsyncApp) -> None:
     @after_ack
     async def cancel(ack: Any, context: Any, body: Any, client: Any) -> None:
         await ack()
-        case = _case(context)
+        case, roles = await context["acting"].case()
         await context["runtime"].offboarding.check_case_admin(
-            case, context["actor"], context["roles"], "cancel an offboarding"
+            case, context["actor"], roles, "cancel an offboarding"
         )
         await client.views_open(trigger_id=body["trigger_id"], view=case_forms.cancel_case(case.id))
 
     @app.view(ids.CHANGE_DAY_FORM)
     @after_ack
     async def change_day_submit(ack: Any, view: dict[str, Any], context: Any, body: Any, client: Any) -> None:
-        case = _case(context)
+        # A modal submit is validated before its ack (errors show in the modal), so the case is read here.
+        case, roles = await context["acting"].case()
         runtime = context["runtime"]
         try:
             day = date.fromisoformat(_input(view, "last_day") or "")
@@ -64,23 +59,23 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors={"last_day": problem})
             return
         try:
-            permissions.check_case_admin(context["roles"], "change the last day")
+            permissions.check_case_admin(roles, "change the last day")
         except NotAllowed as e:
             await ack(response_action="update", view=refusal_view(e.message))
             return
         await ack()
         try:
-            await runtime.offboarding.change_last_day(case, day, context["actor"], context["roles"])
+            await runtime.offboarding.change_last_day(case, day, context["actor"], roles)
         except InvalidRequest as e:
             await client.chat_postMessage(channel=context["actor"], text=f":no_entry: {e.message}")
 
     @app.view(ids.CANCEL_FORM)
     @after_ack
     async def cancel_submit(ack: Any, view: dict[str, Any], context: Any, body: Any, client: Any) -> None:
-        case = _case(context)
         reason = (_input(view, "reason") or "").strip()
         if len(reason) < 3:
             await ack(response_action="errors", errors={"reason": "Say why, in a few words."})
             return
         await ack()
-        await context["runtime"].offboarding.cancel(case, context["actor"], context["roles"], reason)
+        case, roles = await context["acting"].case()
+        await context["runtime"].offboarding.cancel(case, context["actor"], roles, reason)

@@ -52,18 +52,33 @@ async def report(error: Exception, body: dict[str, Any], client: Any) -> None:
 
 
 def after_ack(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """Report errors raised after ack() ourselves.
+    """Run a listener's work after its ack in one of the runtime's work slots, reporting errors here.
 
     Bolt resets an acknowledged response when a listener raises, which can turn the already-sent
-    ack into a 404; so work after ack must not raise into Bolt. Listeners take `body` and `client`.
+    ack into a 404; so work after ack must not raise into Bolt. Listeners take `body`, `client`
+    and `context`.
     """
 
     @functools.wraps(listener)
     async def guarded(**kwargs: Any) -> None:
+        slots = kwargs["context"]["runtime"].work_slots
+        acked = kwargs["ack"]
+        holding = False
+
+        async def ack_then_queue(*args: Any, **kw: Any) -> None:
+            nonlocal holding
+            await acked(*args, **kw)
+            await slots.acquire()
+            holding = True
+
+        kwargs["ack"] = ack_then_queue
         try:
             await listener(**kwargs)
         except Exception as e:
             await report(e, kwargs["body"], kwargs["client"])
+        finally:
+            if holding:
+                slots.release()
 
     return guarded
 

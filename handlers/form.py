@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import date
 from typing import Any
@@ -12,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.cases.requests import OffboardRequest, request_from_dict, request_to_dict
 from bot.errors import DomainError, InvalidRequest, NotAllowed
 from handlers import ids
+from handlers.acting import metadata
 from handlers.errors import after_ack
 from handlers.render.case_forms import confirm_involuntary
 
@@ -32,7 +32,7 @@ def _value(state: dict[str, Any], block: str) -> Any:
 
 def to_request(view: dict[str, Any], actor: str) -> OffboardRequest:
     state = (view.get("state") or {}).get("values") or {}
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = metadata(view)
     raw_day = _value(state, "last_day")
     try:
         last_day = date.fromisoformat(raw_day) if raw_day else None
@@ -98,7 +98,8 @@ def register(app: AsyncApp) -> None:
         runtime = context["runtime"]
         actor = context["actor"]
         try:
-            req = request_from_dict(json.loads(view.get("private_metadata") or "{}").get("request") or {})
+            request = metadata(view).get("request")
+            req = request_from_dict(request if isinstance(request, dict) else {})
             if req.requested_by != actor:
                 raise NotAllowed("Only the person who filled in the form can confirm it.")
             subject, _ = await runtime.cases.validate(req)
@@ -118,4 +119,5 @@ async def start(runtime: Any, client: Any, req: OffboardRequest, email: str | No
         await runtime.offboarding.start(req, subject_email=email)
     except DomainError as e:
         # Lost a race (double submit, another replica): tell the person, nothing was done twice.
-        await client.chat_postMessage(channel=req.requested_by, text=f":no_entry: {e.message}")
+        details = " ".join(getattr(e, "fields", {}).values()) or e.message
+        await client.chat_postMessage(channel=req.requested_by, text=f":no_entry: {details}")

@@ -37,3 +37,7 @@ CHANGE_DAY = "change_last_day"
 CHANGE_DAY_FORM = "change_last_day_form"
 CANCEL_CASE = "cancel_case"
 CANCEL_FORM = "cancel_case_form"
+
+REFRESH_INVENTORY = "refresh_inventory"
+ACCEPT_REMAINDER = "accept_remainder"
+ACCEPT_FORM = "accept_remainder_form"

@@ -1,4 +1,4 @@
-"""Buttons in the Access revocation thread: run a step, retry it, revoke all, preview."""
+"""Buttons in the Access revocation thread: run or retry a step, revoke all, preview, inventory."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.errors import Conflict, NotFound
+from bot import permissions
+from bot.errors import Conflict, NotAllowed
 from handlers import ids
 from handlers.errors import after_ack
+from handlers.render import case_forms
 
 
-def _flow(context: Any) -> Any:
+async def _flow(context: Any) -> tuple[Any, Any, frozenset[str]]:
+    """The revocation flow, the case and the actor's roles (read after the ack)."""
     flow = context["runtime"].revocation
     if flow is None:
         raise Conflict("No identity system (Okta or Microsoft Graph) is configured.")
-    if context["case"] is None:
-        raise NotFound("That offboarding no longer exists.")
-    return flow
+    case, roles = await context["acting"].case()
+    return flow, case, roles
 
 
 def register(app: AsyncApp) -> None:
@@ -26,17 +28,52 @@ def register(app: AsyncApp) -> None:
     @after_ack
     async def run_step(ack: Any, action: dict[str, Any], context: Any, body: Any, client: Any) -> None:
         await ack()
+        flow, case, roles = await _flow(context)
         _, key = ids.parse_item_value(action.get("value", ""))
-        await _flow(context).click_step(context["case"], key, context["actor"], context["roles"])
+        await flow.click_step(case, key, context["actor"], roles)
 
     @app.action(ids.REVOKE_ALL)
     @after_ack
     async def revoke_all(ack: Any, context: Any, body: Any, client: Any) -> None:
         await ack()
-        await _flow(context).click_all(context["case"], context["actor"], context["roles"])
+        flow, case, roles = await _flow(context)
+        await flow.click_all(case, context["actor"], roles)
 
     @app.action(ids.REVOKE_PREVIEW)
     @after_ack
     async def preview(ack: Any, context: Any, body: Any, client: Any) -> None:
         await ack()
-        await _flow(context).click_preview(context["case"], context["actor"], context["roles"])
+        flow, case, roles = await _flow(context)
+        await flow.click_preview(case, context["actor"], roles)
+
+    @app.action(ids.REFRESH_INVENTORY)
+    @after_ack
+    async def refresh(ack: Any, context: Any, body: Any, client: Any) -> None:
+        await ack()
+        flow, case, roles = await _flow(context)
+        await flow.click_refresh(case, context["actor"], roles)
+
+    @app.action(ids.ACCEPT_REMAINDER)
+    @after_ack
+    async def accept(ack: Any, context: Any, body: Any, client: Any) -> None:
+        await ack()
+        flow, case, roles = await _flow(context)
+        try:
+            permissions.check_accept_remainder(roles)
+        except NotAllowed as e:
+            await flow.offboarding.refuse(case, context["actor"], "accept remainder", e)
+            raise
+        await client.views_open(trigger_id=body["trigger_id"], view=case_forms.accept_remainder(case.id))
+
+    @app.view(ids.ACCEPT_FORM)
+    @after_ack
+    async def accept_submit(ack: Any, view: dict[str, Any], context: Any, body: Any, client: Any) -> None:
+        reason = ((view.get("state") or {}).get("values") or {}).get("reason", {}).get("value", {}).get(
+            "value"
+        ) or ""
+        if len(reason.strip()) < 10:
+            await ack(response_action="errors", errors={"reason": "Write why this remainder is acceptable."})
+            return
+        await ack()
+        flow, case, roles = await _flow(context)
+        await flow.accept_remainder(case, context["actor"], roles, reason.strip())

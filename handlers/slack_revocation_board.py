@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cases.models import Case
 from bot.checklist.models import ChecklistItem
 from bot.revocation.contract import PlannedCall
+from handlers.render import access
 from handlers.render import revocation as render
 
 
@@ -34,16 +35,15 @@ class SlackRevocationBoard:
         )
         return {"revocation": {"thread_ts": thread, "panel_ts": resp["ts"]}}
 
-    async def show_result(self, case: Case, item: ChecklistItem) -> None:
+    async def show_results(self, case: Case, items: Sequence[ChecklistItem]) -> None:
         thread = (case.messages.get("revocation") or {}).get("thread_ts")
-        if not case.channel_id or not thread:
+        if not case.channel_id or not thread or not items:
             return
-        await self.client.chat_postMessage(
-            channel=case.channel_id,
-            thread_ts=thread,
-            text=f"{item.title}: {item.status}",
-            blocks=render.result_blocks(case, item),
-        )
+        text = "; ".join(f"{i.title}: {i.status}" for i in items)[:3000]
+        for blocks in render.result_blocks(case, items):
+            await self.client.chat_postMessage(
+                channel=case.channel_id, thread_ts=thread, text=text, blocks=blocks
+            )
 
     async def show_preview(self, case: Case, plans: dict[str, list[PlannedCall] | str]) -> None:
         thread = (case.messages.get("revocation") or {}).get("thread_ts")
@@ -55,3 +55,19 @@ class SlackRevocationBoard:
             text="Revocation preview (nothing sent)",
             blocks=render.preview_blocks(plans),
         )
+
+    async def _thread_post(self, case: Case, text: str, blocks: list[dict[str, Any]]) -> None:
+        thread = (case.messages.get("revocation") or {}).get("thread_ts")
+        if case.channel_id and thread:
+            await self.client.chat_postMessage(
+                channel=case.channel_id, thread_ts=thread, text=text, blocks=blocks
+            )
+
+    async def show_inventory(self, case: Case, inventory: dict[str, Any], changes: dict[str, Any]) -> None:
+        blocks = access.inventory_blocks(case, inventory, changes)
+        await self._thread_post(case, f"Access inventory for {case.subject_name}", blocks)
+
+    async def show_verification(self, case: Case, checks: list[Any], blocking: list[str]) -> None:
+        gone = all(c.gone for c in checks)
+        text = "Access verified gone" if gone else "Access still there: " + "; ".join(blocking[:5])
+        await self._thread_post(case, text, access.verification_blocks(case, checks, blocking))

@@ -80,6 +80,21 @@ class SlackWorkspace:
                 resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, blocks=blocks)
                 pages.append({"ts": resp["ts"], "keys": keys})
             return {"checklist": pages}
+        placed = {key for page in posted for key in page["keys"]}
+        late = [i.key for i in render.ordered(items) if i.key not in placed]
+        refs: dict[str, Any] = {}
+        if late:
+            # Items added after the checklist was posted (e.g. manual removals from the inventory).
+            posted = [dict(page, keys=list(page["keys"])) for page in posted]
+            room = render.ITEMS_PER_PAGE - len(posted[-1]["keys"])
+            posted[-1]["keys"] += late[:room]
+            changed = None
+            for start in range(room, len(late), render.ITEMS_PER_PAGE):
+                keys = late[start : start + render.ITEMS_PER_PAGE]
+                blocks = render.page_blocks(case, items, keys, first=False)
+                resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, blocks=blocks)
+                posted.append({"ts": resp["ts"], "keys": keys})
+            refs = {"checklist": posted}
         for n, page in enumerate(posted):
             # The first page carries the progress line, so it changes with every item.
             if changed is None or n == 0 or set(changed) & set(page["keys"]):
@@ -87,7 +102,7 @@ class SlackWorkspace:
                 await self.client.chat_update(
                     channel=case.channel_id, ts=page["ts"], text=text, blocks=blocks
                 )
-        return {}
+        return refs
 
     async def tell(self, case: Case, text: str, *, thread: str | None = None) -> str | None:
         if not case.channel_id:
@@ -105,9 +120,14 @@ class SlackWorkspace:
         await self.client.chat_postMessage(channel=user_id, text=text)
 
     async def post_archive(
-        self, case: Case, items: Sequence[ChecklistItem], final_hash: str, final_seq: int
+        self,
+        case: Case,
+        items: Sequence[ChecklistItem],
+        final_hash: str,
+        final_seq: int,
+        notes: Sequence[str] = (),
     ) -> None:
-        messages = render.archive_messages(case, items, final_hash, final_seq)
+        messages = render.archive_messages(case, items, final_hash, final_seq, notes)
         text = f"Offboarding record: {case.subject_name} ({case.status})"
         first = await self.client.chat_postMessage(
             channel=self.archive_channel, text=text, blocks=messages[0]

@@ -25,8 +25,11 @@ async def open_case(bot: Any, answers: dict[str, Any] | None = None, *, by: str 
         case = await bot.runtime.cases.open_case_for(cast.subject)
         if not case or not case.messages.get("checklist"):
             return None
-        # With an identity system configured, the room is ready once the revocation thread is posted.
-        return case if bot.runtime.revocation is None or case.messages.get("revocation") else None
+        if bot.runtime.revocation is None:
+            return case
+        # With an identity system configured, the room is ready once the access inventory is recorded.
+        kinds = {e.kind for e in await bot.runtime.evidence.events(case.id)}
+        return await bot.runtime.cases.get(case.id) if "access.inventory" in kinds else None
 
     return await wait_for(posted, what="checklist posted")
 

@@ -52,6 +52,10 @@ class Offboarding:
         self.evidence = evidence
         self.manager_of = manager_of
         self.hooks: list[CaseHooks] = []
+        # Checks that can keep a finished case open (e.g. access not verified gone): reasons, or [].
+        self.close_guards: list[Callable[[int], Awaitable[list[str]]]] = []
+        # Lines other concerns add to the archived record (e.g. verification per system).
+        self.record_notes: list[Callable[[int], Awaitable[list[str]]]] = []
 
     # -- who is acting ----------------------------------------------------------------------
     async def roles_for(self, actor: str, case: Case | None) -> frozenset[str]:
@@ -131,6 +135,15 @@ class Offboarding:
     async def maybe_close(self, case_id: int, actor: str) -> bool:
         if await self.checklist.open_count(case_id):
             return False
+        for guard in self.close_guards:
+            blocking = await guard(case_id)
+            if blocking:
+                case = await self.cases.get(case_id)
+                await self.workspace.tell(
+                    case,
+                    "Every item is done, but the case stays open: " + "; ".join(blocking[:10]) + ".",
+                )
+                return False
         if not await self.cases.finish(case_id, actor):
             return False
         await self.archive(await self.cases.get(case_id))
@@ -165,7 +178,8 @@ class Offboarding:
         """Post the completed record to the archive channel, then archive the room."""
         events = await self.evidence.events(case.id)
         last = events[-1]
-        await self.workspace.post_archive(case, await self.cases.items(case.id), last.hash, last.seq)
+        notes = [line for source in self.record_notes for line in await source(case.id)]
+        await self.workspace.post_archive(case, await self.cases.items(case.id), last.hash, last.seq, notes)
         await self.evidence.record(case.id, "archive.posted", "bot", final_seq=last.seq, final_hash=last.hash)
         for hook in self.hooks:
             await hook.finished(case)

@@ -258,6 +258,45 @@ class CaseService:
             )
             await self.evidence.add(session, case_id, "room.opened", "bot", channel=channel_id, name=name)
 
+    async def add_items(
+        self, case: Case, new: list[tuple[str, str]], *, role: str, kind: str, actor: str, due: str = "+1d"
+    ) -> list[str]:
+        """Add items found after the case opened (e.g. manual removals); keys already there are skipped."""
+        added: list[str] = []
+        async with self.db.transaction() as session:
+            existing = set(
+                await session.scalars(select(ChecklistItem.key).where(ChecklistItem.case_id == case.id))
+            )
+            position = len(existing)
+            for key, title in new:
+                if key in existing:
+                    continue
+                existing.add(key)
+                session.add(
+                    ChecklistItem(
+                        case_id=case.id,
+                        key=key,
+                        position=position,
+                        title=title[:200],
+                        role=role,
+                        due=due,
+                        due_at=cal.due_at(
+                            due, case.last_day, case.subject_tz, self.config.workday_end, case.cutoff_at
+                        ),
+                        kind=kind,
+                        status="open",
+                        result={},
+                        attempts=0,
+                        help="",
+                        detail="",
+                    )
+                )
+                position += 1
+                added.append(key)
+            if added:
+                await self.evidence.add(session, case.id, "items.added", actor, items=added)
+        return added
+
     async def save_messages(self, case_id: int, messages: dict) -> None:
         async with self.db.transaction() as session:
             case = await session.get(Case, case_id, with_for_update=True)

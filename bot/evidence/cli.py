@@ -17,9 +17,6 @@ async def verify(settings: Settings, case_id: int | None) -> int:
         results = await Evidence(db, SystemClock()).verify(case_id)
     finally:
         await db.dispose()
-    if case_id is not None and not results.get(case_id) and case_id not in results:
-        print(f"case {case_id}: no events", file=sys.stderr)
-        return 1
     bad = 0
     for cid, problems in sorted(results.items()):
         if problems:

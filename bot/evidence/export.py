@@ -72,6 +72,11 @@ async def record(db: Database, case_id: int) -> dict:
             for e in events
         ],
         "final_hash": events[-1].hash if events else None,
+        # The archive post shows the hash of the event before the one that records the post itself.
+        "archived_hash": next(
+            (json.loads(e.data).get("final_hash") for e in reversed(events) if e.kind == "archive.posted"),
+            None,
+        ),
     }
 
 
@@ -95,6 +100,7 @@ async def render_export(db: Database, case_id: int, fmt: str) -> str:
         f"- Status: {c['status']}; last day {c['last_day']}; cutoff {c['cutoff_at']}",
         f"- Opened {c['created_at']}; closed {c['closed_at']}",
         f"- Final hash: `{data['final_hash']}`",
+        f"- Hash shown in the archive post: `{data['archived_hash']}`",
         "",
         "## Checklist",
         "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from bot.evidence.chain import GENESIS, Link, canonical, find_breaks, link_hash
 from bot.evidence.models import Event
 
 BOT = "bot"
+ARCHIVED = "archive.posted"
 
 
 class Evidence:
@@ -72,20 +73,34 @@ class Evidence:
         return events[-1].hash if events else GENESIS
 
     async def verify(self, case_id: int | None = None) -> dict[int, list[str]]:
-        """Problems per case (empty lists for intact chains)."""
+        """Problems per case (empty lists for intact chains). A case with no events at all, or a closed
+        case whose chain does not end with its archive post, is reported too."""
         async with self.db.sessions() as session:
             query = select(Event).order_by(Event.case_id, Event.seq)
+            cases = select(Case.id, Case.status)
             if case_id is not None:
                 query = query.where(Event.case_id == case_id)
+                cases = cases.where(Case.id == case_id)
             rows = list(await session.scalars(query))
-            case_ids = (
-                [case_id]
-                if case_id is not None
-                else list(await session.scalars(select(func.distinct(Event.case_id))))
-            )
-        by_case: dict[int, list[Link]] = {cid: [] for cid in case_ids}
+            statuses = {cid: status for cid, status in await session.execute(cases)}
+        by_case: dict[int, list[Link]] = {cid: [] for cid in statuses}
         for e in rows:
             by_case.setdefault(e.case_id, []).append(
                 Link(e.id, e.case_id, e.seq, e.at, e.actor, e.kind, e.data, e.prev_hash, e.hash)
             )
-        return {cid: find_breaks(links) for cid, links in by_case.items()}
+        results: dict[int, list[str]] = {}
+        for cid, links in by_case.items():
+            if not links:
+                results[cid] = [f"case {cid}: no events" + ("" if cid in statuses else " and no such case")]
+                continue
+            problems = find_breaks(links)
+            last = max(links, key=lambda x: x.seq)
+            if statuses.get(cid) in ("closed", "cancelled") and last.kind != ARCHIVED:
+                problems.append(
+                    f"case {cid}: the case is {statuses[cid]} but its chain ends at event {last.seq} ({last.kind}), "
+                    f"not at its archive post: events after {last.seq} were removed"
+                )
+            results[cid] = problems
+        if case_id is not None and case_id not in results:
+            results[case_id] = [f"case {case_id}: no events and no such case"]
+        return results

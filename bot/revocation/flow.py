@@ -4,33 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from bot import permissions
 from bot.cases.flow import CaseHooks, Offboarding
 from bot.cases.models import Case
 from bot.checklist.models import ChecklistItem
 from bot.errors import NotAllowed
+from bot.revocation.review import AccessReview
 from bot.revocation.service import BOT, RevocationBoard, RevocationService
 
 log = logging.getLogger(__name__)
 
 
 class RevocationFlow(CaseHooks):
-    def __init__(self, service: RevocationService, board: RevocationBoard, offboarding: Offboarding) -> None:
+    def __init__(
+        self,
+        service: RevocationService,
+        board: RevocationBoard,
+        offboarding: Offboarding,
+        review: AccessReview,
+    ) -> None:
         self.service = service
         self.board = board
         self.offboarding = offboarding
+        self.review = review
         self.cases = offboarding.cases
         self._tasks: set[asyncio.Task] = set()
+        offboarding.close_guards.append(review.blocking)
+        offboarding.record_notes.append(review.record_lines)
 
     # -- hooks --------------------------------------------------------------------------------
     async def opened(self, case: Case) -> None:
         if case.reason == "involuntary":
             # Access ends now: do not wait for the channel to be set up.
-            task = asyncio.create_task(self.run_all(case, BOT))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self.run_all(case, BOT))
 
     async def room_ready(self, case: Case) -> None:
         items = await self.cases.items(case.id)
@@ -39,6 +48,18 @@ class RevocationFlow(CaseHooks):
         refs = await self.board.show_panel(case, items)
         if refs:
             await self.cases.save_messages(case.id, refs)
+        await self.refresh_inventory(await self.cases.get(case.id), BOT)
+
+    async def refresh_inventory(self, case: Case, actor: str) -> None:
+        inventory, changes = await self.review.inventory(case, actor)
+        case = await self.cases.get(case.id)
+        await self.board.show_inventory(case, inventory, changes)
+        await self.offboarding.show(case)  # manual items may have been added
+
+    async def verify(self, case: Case, actor: str, reason: str) -> None:
+        checks = await self.review.verify(case, actor, reason)
+        case = await self.cases.get(case.id)
+        await self.board.show_verification(case, checks, await self.review.blocking(case.id))
 
     async def settle(self) -> None:
         """Wait for background runs (tests, shutdown)."""
@@ -69,10 +90,20 @@ class RevocationFlow(CaseHooks):
         await self.offboarding.evidence.record(case.id, "revocation.previewed", actor, steps=sorted(plans))
         await self.board.show_preview(await self.cases.get(case.id), plans)
 
-    async def run_all(self, case: Case, actor: str) -> list[ChecklistItem]:
+    async def run_all(self, case: Case, actor: str, *, show_later: bool = False) -> list[ChecklistItem]:
+        """Every open step. With show_later (the scheduler at cutoff), Slack is updated in the
+        background: revocations for the next cases must never wait on Slack's rate limits."""
         finished = await self.service.run_all(case, await self.cases.items(case.id), actor)
-        await self.after(case, finished)
+        if show_later:
+            self._spawn(self.after(case, finished))
+        else:
+            await self.after(case, finished)
         return finished
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def after(self, case: Case, finished: Sequence[ChecklistItem]) -> None:
         """Show what happened: a reply per step, the panel and the checklist updated, maybe close."""
@@ -80,9 +111,20 @@ class RevocationFlow(CaseHooks):
             return
         case = await self.cases.get(case.id)
         if case.messages.get("revocation"):
-            for item in finished:
-                await self.board.show_result(case, item)
+            await self.board.show_results(case, finished)
             await self.board.show_panel(case, await self.cases.items(case.id))
         if case.messages.get("checklist"):
             await self.offboarding.show(case, [i.key for i in finished])
+        items = await self.cases.items(case.id)
+        if not await self.service.pending_steps(items):
+            await self.verify(case, BOT, "after the revocation steps")
         await self.offboarding.maybe_close(case.id, BOT)
+
+    async def click_refresh(self, case: Case, actor: str, roles: frozenset[str]) -> None:
+        await self._authorise(case, actor, roles, "refresh inventory")
+        await self.refresh_inventory(case, actor)
+
+    async def accept_remainder(self, case: Case, actor: str, roles: frozenset[str], reason: str) -> None:
+        await self.cases.ensure_open(case)
+        await self.review.accept(case, actor, roles, reason)
+        await self.offboarding.maybe_close(case.id, actor)

@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, select, text, update
 
+from bot.assets.service import AssetService
 from bot.cases.flow import CaseHooks, Offboarding
 from bot.cases.models import OPEN, Case
 from bot.checklist.models import DONE, ChecklistItem
 from bot.checklist.templates import ROLE_NAMES
 from bot.clock import Clock
 from bot.config import OrgConfig
-from bot.db import Database, sync_url
+from bot.db import Database, jobs_url
 from bot.revocation.flow import RevocationFlow
 from bot.revocation.service import BOT
 from bot.schedule import jobs
@@ -41,7 +43,9 @@ class Schedule(CaseHooks):
         *,
         concurrency: int = 50,
         run_scheduler: bool = True,
+        assets: AssetService | None = None,
     ) -> None:
+        self.assets = assets
         self.db = db
         self.clock = clock
         self.config = config
@@ -90,7 +94,7 @@ class Schedule(CaseHooks):
             from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
             self._scheduler = AsyncIOScheduler(
-                jobstores={"default": SQLAlchemyJobStore(url=sync_url(self.db.url))},
+                jobstores={"default": SQLAlchemyJobStore(url=jobs_url(self.db.url))},
                 # A job that comes due while the loop is busy (hundreds share a layoff minute) is late,
                 # never dropped: no misfire grace limit, and reconciliation catches anything else.
                 job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -120,25 +124,21 @@ class Schedule(CaseHooks):
     # -- jobs ---------------------------------------------------------------------------------
     # Two jobs per case at most, with fixed ids: its cutoff, and its next reminder. `_known` mirrors
     # the job store so that planning writes only what changed (10,000 open cases start in seconds).
-    async def _set(self, job_id: str, when: datetime | None, kind: str, case_id: int) -> None:
-        if self._scheduler is None or self._known.get(job_id) == when:
+    async def _apply(self, wanted: dict[str, tuple[datetime | None, int]]) -> None:
+        """Write the jobs that changed, in one trip off the event loop (the job store is synchronous)."""
+        changes = {
+            job_id: (when, case_id)
+            for job_id, (when, case_id) in wanted.items()
+            if self._known.get(job_id) != when
+        }
+        if self._scheduler is None or not changes:
             return
-        scheduler = self._scheduler
-        if when is None:
-            self._known.pop(job_id, None)
-            await asyncio.to_thread(_remove_quietly, scheduler, job_id)
-            return
-        self._known[job_id] = when
-        # The job store is synchronous: keep its writes off the event loop.
-        await asyncio.to_thread(
-            scheduler.add_job,
-            FIRE,
-            "date",
-            run_date=when,
-            args=(kind, case_id),
-            id=job_id,
-            replace_existing=True,
-        )
+        for job_id, (when, _) in changes.items():
+            if when is None:
+                self._known.pop(job_id, None)
+            else:
+                self._known[job_id] = when
+        await asyncio.to_thread(_write_jobs, self._scheduler, changes)
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self._scheduler.get_jobs()) if self._scheduler else []
@@ -159,8 +159,7 @@ class Schedule(CaseHooks):
             return
         if lookup:
             next_due = (await self._next_due([case.id])).get(case.id)
-        for job_id, when in self._wanted(case, next_due).items():
-            await self._set(job_id, when, job_id.rsplit(":", 1)[1], case.id)
+        await self._apply({job_id: (when, case.id) for job_id, when in self._wanted(case, next_due).items()})
 
     async def _next_due(self, case_ids: list[int] | None = None) -> dict[int, datetime]:
         """Per case, the earliest due time of an item still open and not yet reminded."""
@@ -183,11 +182,15 @@ class Schedule(CaseHooks):
         open_cases = await self.cases.open_cases()
         next_due = await self._next_due()
         open_ids = {c.id for c in open_cases}
-        for job_id in [j for j in self._known if j.startswith("case:")]:
-            if int(job_id.split(":")[1]) not in open_ids:
-                await self._set(job_id, None, "", 0)
+        wanted: dict[str, tuple[datetime | None, int]] = {
+            job_id: (None, 0)
+            for job_id in self._known
+            if job_id.startswith("case:") and int(job_id.split(":")[1]) not in open_ids
+        }
         for case in open_cases:
-            await self.plan(case, next_due.get(case.id), lookup=False)
+            for job_id, when in self._wanted(case, next_due.get(case.id)).items():
+                wanted[job_id] = (when, case.id)
+        await self._apply(wanted)
         await self.tick()
 
     # -- hooks --------------------------------------------------------------------------------
@@ -240,6 +243,10 @@ class Schedule(CaseHooks):
             )
         await asyncio.gather(*(self._bounded(self.cutoff(cid)) for cid in cutoffs))
         await asyncio.gather(*(self._bounded(self.remind(cid)) for cid in reminders))
+        if self.assets is not None:
+            mention = f"<!subteam^{self.config.role_groups['it']}>"
+            for case_id, text_ in await self.assets.remind_overdue(now, mention):
+                await self.workspace.tell(await self.cases.get(case_id), text_)
 
     async def _bounded(self, work: object) -> None:
         async with self._limit:
@@ -264,7 +271,7 @@ class Schedule(CaseHooks):
         case = await self.cases.get(case_id)
         if auto:
             assert self.revocation is not None
-            await self.revocation.run_all(case, BOT)
+            await self.revocation.run_all(case, BOT, show_later=True)
         else:
             groups = " ".join(f"<!subteam^{self.config.role_groups[r]}>" for r in ("it", "security"))
             thread = (case.messages.get("revocation") or {}).get("thread_ts")
@@ -344,10 +351,17 @@ class Schedule(CaseHooks):
         return {p: len(v) for p, v in per_person.items()}
 
 
-def _remove_quietly(scheduler: object, job_id: str) -> None:
+def _write_jobs(scheduler: Any, changes: dict[str, tuple[datetime | None, int]]) -> None:
     from apscheduler.jobstores.base import JobLookupError
 
-    try:
-        scheduler.remove_job(job_id)  # type: ignore[attr-defined]
-    except JobLookupError:
-        pass
+    for job_id, (when, case_id) in changes.items():
+        if when is None:
+            try:
+                scheduler.remove_job(job_id)
+            except JobLookupError:
+                pass
+        else:
+            kind = job_id.split(":")[2]
+            scheduler.add_job(
+                FIRE, "date", run_date=when, args=(kind, case_id), id=job_id, replace_existing=True
+            )

@@ -13,15 +13,31 @@ from handlers import ids
 from handlers.render.text import clip
 
 
+def fit_metadata(request: dict[str, Any], limit: int = 3000) -> str:
+    """The request as private metadata within Slack's 3,000 characters: the notes are cut to fit
+    (JSON escaping can make one character of text cost six)."""
+    notes = request.get("notes") or ""
+
+    def encoded(n: int) -> str:
+        return json.dumps({"request": {**request, "notes": clip(notes, n) if n < len(notes) else notes}})
+
+    if len(encoded(len(notes))) <= limit:
+        return encoded(len(notes))
+    low, high = 0, len(notes)  # the longest cut that fits lies in [low, high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if len(encoded(mid)) <= limit else (low, mid)
+    return encoded(low)
+
+
 def confirm_involuntary(request: dict[str, Any], subject_id: str) -> dict[str, Any]:
-    request = {**request, "notes": clip(request.get("notes") or "", 1500)}
     return View(
         type="modal",
         callback_id=ids.OFFBOARD_CONFIRM,
         title="Involuntary exit",
         submit="End access now",
         close="Back",
-        private_metadata=json.dumps({"request": request}),
+        private_metadata=fit_metadata(request),
         blocks=[
             SectionBlock(
                 text=f":warning: <@{subject_id}>'s access will be cut off *now*: Okta and Microsoft 365 "
@@ -65,5 +81,29 @@ def cancel_case(case_id: int) -> dict[str, Any]:
                     action_id="value", multiline=True, min_length=3, max_length=1000
                 ),
             )
+        ],
+    ).to_dict()
+
+
+def accept_remainder(case_id: int) -> dict[str, Any]:
+    return View(
+        type="modal",
+        callback_id=ids.ACCEPT_FORM,
+        title="Accept remainder",
+        submit="Accept",
+        close="Cancel",
+        private_metadata=json.dumps({"case": case_id}),
+        blocks=[
+            SectionBlock(
+                text="Verification shows access that remains. Accepting it lets the case close; "
+                "your reason is kept in the evidence record."
+            ),
+            InputBlock(
+                block_id="reason",
+                label="Why is this acceptable?",
+                element=PlainTextInputElement(
+                    action_id="value", multiline=True, min_length=10, max_length=2000
+                ),
+            ),
         ],
     ).to_dict()

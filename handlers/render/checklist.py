@@ -115,7 +115,10 @@ def page_blocks(
         item = by_key[key]
         if item.role != role:
             role = item.role
-            blocks.append(SectionBlock(block_id=f"role:{role}", text=f"*{ROLE_NAMES.get(role, role)}*"))
+            # Items added later can bring a role back on the same page: block ids must stay unique.
+            n = sum(1 for b in blocks if (b.block_id or "").startswith(f"role:{role}"))
+            block_id = f"role:{role}" if n == 0 else f"role:{role}:{n + 1}"
+            blocks.append(SectionBlock(block_id=block_id, text=f"*{ROLE_NAMES.get(role, role)}*"))
         blocks.append(item_block(case, item))
     return [b.to_dict() for b in blocks]
 
@@ -125,7 +128,7 @@ def page_text(case: Case, items: Sequence[ChecklistItem]) -> str:
 
 
 def archive_messages(
-    case: Case, items: Sequence[ChecklistItem], final_hash: str, final_seq: int
+    case: Case, items: Sequence[ChecklistItem], final_hash: str, final_seq: int, notes: Sequence[str] = ()
 ) -> list[list[dict[str, Any]]]:
     """The closed case as a record: every item with who and when (Slack date and UTC ISO)."""
     closed = case.closed_at
@@ -153,6 +156,8 @@ def archive_messages(
         DividerBlock(),
     ]
     blocks += [SectionBlock(text=chunk) for chunk in pack_lines(lines, 2900)]
+    if notes:
+        blocks += [SectionBlock(text=chunk) for chunk in pack_lines([escape(n) for n in notes], 2900)]
     blocks.append(
         ContextBlock(
             elements=[

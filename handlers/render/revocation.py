@@ -19,6 +19,7 @@ from bot.checklist.models import DONE, FAILED, RUNNING, ChecklistItem
 from bot.revocation.contract import PlannedCall
 from bot.revocation.titles import step_title
 from handlers import ids
+from handlers.render.checklist import split_messages
 from handlers.render.text import clip, escape, pack_lines, slack_date
 
 ICON = {DONE: ":white_check_mark:", FAILED: ":x:", RUNNING: ":hourglass_flowing_sand:"}
@@ -72,47 +73,48 @@ def panel_blocks(case: Case, items: Sequence[ChecklistItem]) -> list[dict[str, A
         blocks.append(
             SectionBlock(block_id=f"rev:{item.key}", text=clip(step_line(item), 3000), accessory=button)
         )
-    if case.is_open and any(i.status != DONE for i in steps):
-        blocks.append(
-            ActionsBlock(
-                block_id="rev:actions",
-                elements=[
-                    ButtonElement(
-                        text="Preview", action_id=ids.REVOKE_PREVIEW, value=ids.item_value(case.id, "*")
+    if case.is_open:
+        value = ids.item_value(case.id, "*")
+        buttons = [ButtonElement(text="Refresh inventory", action_id=ids.REFRESH_INVENTORY, value=value)]
+        if any(i.status != DONE for i in steps):
+            buttons = [
+                ButtonElement(text="Preview", action_id=ids.REVOKE_PREVIEW, value=value),
+                ButtonElement(
+                    text="Revoke all",
+                    action_id=ids.REVOKE_ALL,
+                    value=value,
+                    style="danger",
+                    confirm=_confirm(
+                        "Revoke all access?",
+                        f"Every open step runs now for {case.subject_name}. This cannot be undone.",
+                        "Revoke all",
                     ),
-                    ButtonElement(
-                        text="Revoke all",
-                        action_id=ids.REVOKE_ALL,
-                        value=ids.item_value(case.id, "*"),
-                        style="danger",
-                        confirm=_confirm(
-                            "Revoke all access?",
-                            f"Every open step runs now for {case.subject_name}. This cannot be undone.",
-                            "Revoke all",
-                        ),
-                    ),
-                ],
-            )
-        )
+                ),
+                *buttons,
+            ]
+        blocks.append(ActionsBlock(block_id="rev:actions", elements=buttons))
     return [b.to_dict() for b in blocks]
 
 
-def result_blocks(case: Case, item: ChecklistItem) -> list[dict[str, Any]]:
-    blocks: list[Any] = [SectionBlock(text=clip(step_line(item), 3000))]
-    if item.status == FAILED and case.is_open:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text="Retry",
-                        action_id=ids.REVOKE_RETRY,
-                        value=ids.item_value(case.id, item.key),
-                        confirm=_confirm("Retry this step?", step_title(item.step or ""), "Retry"),
-                    )
-                ]
+def result_blocks(case: Case, items: Sequence[ChecklistItem]) -> list[list[dict[str, Any]]]:
+    """Results of the steps that just ran, in as few messages as fit: one post per run keeps a
+    "Revoke all" within chat.postMessage's one-message-a-second limit per channel."""
+    blocks = []
+    for item in items:
+        retry = None
+        if item.status == FAILED and case.is_open:
+            retry = ButtonElement(
+                text="Retry",
+                action_id=ids.REVOKE_RETRY,
+                value=ids.item_value(case.id, item.key),
+                confirm=_confirm("Retry this step?", step_title(item.step or ""), "Retry"),
             )
+        blocks.append(
+            SectionBlock(
+                block_id=f"res:{item.key}", text=clip(step_line(item), 3000), accessory=retry
+            ).to_dict()
         )
-    return [b.to_dict() for b in blocks]
+    return split_messages(blocks)
 
 
 def preview_blocks(plans: dict[str, list[PlannedCall] | str]) -> list[dict[str, Any]]:

@@ -21,7 +21,9 @@ def escape(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…" if limit > 1 else text[: max(limit, 0)]
 
 
 def pack_lines(lines: list[str], limit: int) -> list[str]:

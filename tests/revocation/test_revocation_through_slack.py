@@ -77,10 +77,17 @@ async def test_revoke_all_once_per_step(bot, okta, graph, directory):
 async def test_preview_sends_nothing(bot, okta, graph, directory):
     case = await open_case(bot)
     okta_writes, graph_writes = len(writes(okta)), len(writes(graph))
-    posted = len(bot.slack.messages[case.channel_id])
     await click_revocation(bot, case, ids.REVOKE_PREVIEW, "*", bot.cast.it)
-    await wait_for(lambda: len(bot.slack.messages[case.channel_id]) > posted, what="preview posted")
-    preview = str(bot.slack.messages[case.channel_id][-1]["blocks"])
+
+    def previews():
+        return [
+            m
+            for m in bot.slack.messages[case.channel_id]
+            if m.get("text") == "Revocation preview (nothing sent)"
+        ]
+
+    await wait_for(previews, what="preview posted")
+    preview = str(previews()[0]["blocks"])
     assert f"POST /api/v1/users/{directory.okta_user}/lifecycle/suspend" in preview
     assert f"/users/{directory.graph_user}/revokeSignInSessions" in preview
     assert len(writes(okta)) == okta_writes and len(writes(graph)) == graph_writes

@@ -1,0 +1,416 @@
+"""Equipment to hand back: attached when a case opens, moved through its return, reminded when late.
+
+Each asset moves requested → label_sent → received → wiped → reassigned | retired (or requested →
+received when handed over in person). Every move is claimed with a conditional UPDATE, so a double
+click, or two people clicking at once, moves it once; each move is an evidence event `asset.<state>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.assets.models import (
+    AWAITING_RETURN,
+    FINAL,
+    LABEL_SENT,
+    NEXT,
+    RECEIVED,
+    REQUESTED,
+    STATE_NAMES,
+    STATES,
+    WIPED,
+    Asset,
+)
+from bot.assets.register import AssetInput, devices_from_access
+from bot.cases.flow import CaseHooks
+from bot.cases.models import OPEN, Case
+from bot.checklist.models import DONE, ChecklistItem
+from bot.clock import Clock
+from bot.db import Database
+from bot.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from bot.evidence.service import Evidence
+
+log = logging.getLogger(__name__)
+BOT = "bot"
+MOVERS = ("it", "security")
+# The column that records when an asset reached each state.
+STAMP = {LABEL_SENT: "label_sent_at", RECEIVED: "received_at", WIPED: "wiped_at"}
+
+
+def check_asset(roles: frozenset[str]) -> None:
+    """Moving equipment through its return: IT or Security (never the person leaving)."""
+    if "subject" in roles or not roles.intersection(MOVERS):
+        raise NotAllowed("Only IT or Security can update returned equipment.")
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A licence seat freed by revocation, that can be given to someone else."""
+
+    sku_id: str
+    part_number: str
+    item_key: str
+    removed_at: datetime | None
+    removed_by: str | None
+
+
+class AssetService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        evidence: Evidence,
+        *,
+        return_days: int = 14,
+        remind_every: timedelta = timedelta(days=1),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.evidence = evidence
+        self.return_days = return_days
+        self.remind_every = remind_every
+
+    # -- reading ------------------------------------------------------------------------------
+    async def assets(self, case_id: int) -> list[Asset]:
+        async with self.db.sessions() as session:
+            rows = await session.scalars(select(Asset).where(Asset.case_id == case_id).order_by(Asset.id))
+            return list(rows)
+
+    async def asset(self, asset_id: int) -> Asset:
+        async with self.db.sessions() as session:
+            found = await session.get(Asset, asset_id)
+        if found is None:
+            raise NotFound("That asset no longer exists.")
+        return found
+
+    async def open_count(self, case_id: int) -> int:
+        """Assets not yet reassigned or retired."""
+        return sum(1 for a in await self.assets(case_id) if not a.is_final)
+
+    async def blocking(self, case_id: int) -> list[str]:
+        """A close guard: equipment still on its way back or not yet dealt with."""
+        left = [a for a in await self.assets(case_id) if not a.is_final]
+        if not left:
+            return []
+        names = ", ".join(f"{a.label} ({STATE_NAMES[a.state]})" for a in left[:5])
+        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        return [f"{len(left)} asset(s) not yet reassigned or retired: {names}{more}"]
+
+    # -- attaching ----------------------------------------------------------------------------
+    async def attach(
+        self,
+        case_id: int,
+        assets: Iterable[AssetInput],
+        *,
+        actor: str = BOT,
+        return_deadline: datetime | None = None,
+    ) -> list[Asset]:
+        """Add assets to a case, each once (attaching the same register row again changes nothing).
+        The return deadline defaults to the cutoff plus `return_days`. Returns the assets added."""
+        wanted: dict[tuple[str, str], AssetInput] = {}
+        for a in assets:
+            wanted.setdefault((a.source, a.asset_tag), a)
+        if not wanted:
+            return []
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            case = await session.get(Case, case_id)
+            if case is None:
+                raise NotFound("That offboarding no longer exists.")
+            deadline = return_deadline or case.cutoff_at + timedelta(days=self.return_days)
+            rows = [
+                {
+                    "case_id": case_id,
+                    "source": a.source,
+                    "asset_tag": a.asset_tag,
+                    "kind": a.kind,
+                    "description": a.description,
+                    "serial": a.serial,
+                    "state": REQUESTED,
+                    "return_deadline": deadline,
+                    "updated_by": actor,
+                    "updated_at": now,
+                }
+                for a in wanted.values()
+            ]
+            dialect = postgresql if self.db.is_postgres else sqlite
+            added = list(
+                await session.scalars(
+                    dialect.insert(Asset)
+                    .values(rows)
+                    .on_conflict_do_nothing(index_elements=["case_id", "source", "asset_tag"])
+                    .returning(Asset.id)
+                )
+            )
+            fresh = list(await session.scalars(select(Asset).where(Asset.id.in_(added)).order_by(Asset.id)))
+            for asset in fresh:
+                await self.evidence.add(
+                    session,
+                    case_id,
+                    f"asset.{REQUESTED}",
+                    actor,
+                    asset_tag=asset.asset_tag,
+                    source=asset.source,
+                    asset_kind=asset.kind,
+                    serial=asset.serial,
+                    return_deadline=deadline.isoformat(),
+                )
+        return fresh
+
+    # -- moving -------------------------------------------------------------------------------
+    async def move(
+        self,
+        case: Case,
+        asset_id: int,
+        to_state: str,
+        actor: str,
+        roles: frozenset[str],
+        *,
+        deadline: datetime | None = None,
+    ) -> Asset:
+        """One step of an asset's return. Raises Conflict for a move its current state does not allow
+        (naming that state), NotAllowed unless IT or Security. `deadline`: a new return deadline, with
+        label_sent only."""
+        if to_state not in STATES or to_state == REQUESTED:
+            raise InvalidRequest(f"Unknown asset step: {to_state!r}.")
+        if case.status != OPEN:
+            raise Conflict(f"This offboarding is {case.status}; nothing more can change.")
+        try:
+            check_asset(roles)
+        except NotAllowed as e:
+            await self.evidence.record(
+                case.id, "refused", actor, action=f"asset {asset_id} → {to_state}", why=e.message
+            )
+            log.info("refused asset move by %s: %s", actor, e.message)
+            raise
+        if deadline is not None and to_state != LABEL_SENT:
+            raise InvalidRequest("A new return deadline is set only when the label is sent.")
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            asset = await session.get(Asset, asset_id)
+            if asset is None or asset.case_id != case.id:
+                raise NotFound("That asset is not part of this offboarding.")
+            current = asset.state
+            if to_state not in NEXT[current]:
+                raise Conflict(_refusal(asset, to_state))
+            values: dict[str, Any] = {"state": to_state, "updated_by": actor, "updated_at": now}
+            if to_state in STAMP:
+                values[STAMP[to_state]] = now
+            if to_state in FINAL:
+                values.update(closed_at=now, outcome=to_state)
+            if deadline is not None:
+                values.update(return_deadline=deadline, reminded_at=None)
+            claimed = await session.execute(
+                update(Asset)
+                .where(Asset.id == asset_id, Asset.state == current)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                # Someone moved it between our read and our claim (PostgreSQL; SQLite holds the lock).
+                now_is = await session.scalar(
+                    select(Asset).where(Asset.id == asset_id).execution_options(populate_existing=True)
+                )
+                raise Conflict(_refusal(now_is or asset, to_state))
+            extra = {"return_deadline": deadline.isoformat()} if deadline else {}
+            await self.evidence.add(
+                session,
+                case.id,
+                f"asset.{to_state}",
+                actor,
+                asset_tag=asset.asset_tag,
+                source=asset.source,
+                previous=current,
+                **extra,
+            )
+        return await self.asset(asset_id)
+
+    # -- overdue returns ----------------------------------------------------------------------
+    async def overdue(self, now: datetime) -> list[Asset]:
+        """Assets of open cases past their return deadline and not yet received."""
+        async with self.db.sessions() as session:
+            rows = await session.scalars(
+                select(Asset)
+                .join(Case, Case.id == Asset.case_id)
+                .where(
+                    Case.status == OPEN,
+                    Asset.state.in_(AWAITING_RETURN),
+                    Asset.return_deadline.is_not(None),
+                    Asset.return_deadline <= now,
+                )
+                .order_by(Asset.case_id, Asset.id)
+            )
+            return list(rows)
+
+    async def remind_overdue(self, now: datetime, mention: str = "") -> list[tuple[int, str]]:
+        """Claim the overdue assets not reminded within `remind_every` and word one reminder per case:
+        [(case_id, text)] for the caller to post in each case's room. Each asset is reminded once per
+        period, whoever (tick, replica) asks."""
+        since = now - self.remind_every
+        due = [a for a in await self.overdue(now) if a.reminded_at is None or a.reminded_at <= since]
+        by_case: dict[int, list[Asset]] = {}
+        for asset in due:
+            by_case.setdefault(asset.case_id, []).append(asset)
+        messages = []
+        for case_id, assets in by_case.items():
+            async with self.db.transaction() as session:
+                claimed = await session.execute(
+                    update(Asset)
+                    .where(
+                        and_(
+                            Asset.id.in_([a.id for a in assets]),
+                            or_(Asset.reminded_at.is_(None), Asset.reminded_at <= since),
+                        )
+                    )
+                    .values(reminded_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != len(assets):  # type: ignore[attr-defined]
+                    await session.rollback()
+                    continue  # another replica is reminding these
+                await self.evidence.add(
+                    session, case_id, "asset.reminder", BOT, assets=[a.asset_tag for a in assets]
+                )
+            messages.append((case_id, overdue_text(assets, mention)))
+        return messages
+
+    # -- licence seats ------------------------------------------------------------------------
+    async def reclaimable_seats(self, case_id: int) -> list[Seat]:
+        """Licences the Graph revocation step removed (result["data"]["removed_skus"]), one per SKU."""
+        async with self.db.sessions() as session:
+            items = list(
+                await session.scalars(
+                    select(ChecklistItem)
+                    .where(ChecklistItem.case_id == case_id, ChecklistItem.status == DONE)
+                    .order_by(ChecklistItem.position)
+                )
+            )
+        seats: dict[str, Seat] = {}
+        for item in items:
+            result = item.result if isinstance(item.result, dict) else {}
+            data = result.get("data")
+            removed = data.get("removed_skus") if isinstance(data, dict) else None
+            if result.get("ok") is False or not isinstance(removed, list):
+                continue
+            for sku in removed:
+                if not isinstance(sku, dict) or not sku.get("sku_id"):
+                    continue
+                sku_id = str(sku["sku_id"])
+                seats.setdefault(
+                    sku_id,
+                    Seat(
+                        sku_id=sku_id,
+                        part_number=str(sku.get("part_number") or sku_id),
+                        item_key=item.key,
+                        removed_at=item.done_at,
+                        removed_by=item.done_by,
+                    ),
+                )
+        return list(seats.values())
+
+
+def _refusal(asset: Asset, to_state: str) -> str:
+    """Why a move cannot happen, naming the asset's current state."""
+    label, current = asset.label, asset.state
+    if current == to_state:
+        by = f" by <@{asset.updated_by}>" if asset.updated_by and asset.updated_by != BOT else ""
+        return f"{label} is already {STATE_NAMES[current]}{by}."
+    if current in FINAL:
+        return f"{label} is already {STATE_NAMES[current]}; nothing more can change."
+    allowed = " or ".join(STATE_NAMES[s] for s in NEXT[current])
+    return (
+        f"{label} is {STATE_NAMES[current]}: it can be marked {allowed} next, "
+        f"not {STATE_NAMES.get(to_state, to_state)}."
+    )
+
+
+def overdue_text(assets: Sequence[Asset], mention: str = "") -> str:
+    lines = []
+    for a in assets:
+        due = a.return_deadline.strftime("%Y-%m-%d") if a.return_deadline else "?"
+        serial = f", serial {a.serial}" if a.serial else ""
+        lines.append(f"• {a.label}{serial} — {STATE_NAMES[a.state]}, due back {due}")
+    head = f"{mention} " if mention else ""
+    return f"{head}Equipment not returned by its deadline:\n" + "\n".join(lines)
+
+
+# -- when a case opens -----------------------------------------------------------------------------
+class AssetBoard(Protocol):
+    """Where the case's assets are shown (Slack implements it): returns refs to keep on the case."""
+
+    async def show(self, case: Case, assets: Sequence[Asset], seats: Sequence[Seat]) -> dict[str, Any]: ...
+
+
+class Register(Protocol):
+    def assets_for(self, email: str | None) -> list[AssetInput]: ...
+
+
+DeviceLookup = Callable[[Case], Awaitable[list[AssetInput]]]
+
+
+def graph_devices(revocations: Any) -> DeviceLookup | None:
+    """The person's Intune managed devices, through the configured Graph system; None without Graph."""
+    system = revocations.systems.get("graph")
+    if system is None:
+        return None
+
+    async def lookup(case: Case) -> list[AssetInput]:
+        from bot.revocation.contract import StepOptions
+
+        subject = await revocations.subject(system, case)
+        if subject is None:
+            return []
+        state = await system.read_access(subject, StepOptions())
+        return devices_from_access(state.entries)
+
+    return lookup
+
+
+class AssetHooks(CaseHooks):
+    """When the room is ready: attach the register's assets and the Intune devices, then show them."""
+
+    def __init__(
+        self,
+        service: AssetService,
+        cases: Any,  # CaseService: get, save_messages
+        board: AssetBoard,
+        register: Register | None = None,
+        devices: DeviceLookup | None = None,
+    ) -> None:
+        self.service = service
+        self.cases = cases
+        self.board = board
+        self.register = register
+        self.devices = devices
+
+    async def room_ready(self, case: Case) -> None:
+        found: list[AssetInput] = []
+        if self.register is not None:
+            found += await asyncio.to_thread(self.register.assets_for, case.subject_email)
+        if self.devices is not None:
+            try:
+                found += await self.devices(case)
+            except Exception as e:  # Graph down: the register's assets are still worth showing
+                log.warning("Intune devices of case %s could not be read: %s", case.id, type(e).__name__)
+        if found:
+            await self.service.attach(case.id, found)
+        await self.show(case.id)
+
+    async def show(self, case_id: int) -> None:
+        """Post or update the case's assets message (nothing when it has no assets and no seats)."""
+        case = await self.cases.get(case_id)
+        assets = await self.service.assets(case_id)
+        seats = await self.service.reclaimable_seats(case_id)
+        if not assets and not seats and not case.messages.get("assets"):
+            return
+        refs = await self.board.show(case, assets, seats)
+        if refs:
+            await self.cases.save_messages(case_id, refs)

@@ -1,0 +1,60 @@
+"""Who is acting, on which case: resolved once per request, after Slack's ack, never before it."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import NotFound
+
+if TYPE_CHECKING:
+    from bot.cases.models import Case
+    from bot.runtime import Runtime
+
+CASE_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits only, and within a 32-bit integer column
+
+
+def case_id_in(body: dict[str, Any]) -> int | None:
+    """The case a request is about: from a button's value or a modal's private metadata."""
+    for action in body.get("actions") or []:
+        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+        head = value.split("|", 1)[0] if "|" in value else ""
+        if CASE_ID.fullmatch(head):
+            return int(head)
+    meta = metadata(body.get("view") or {})
+    value = meta.get("case")
+    return value if isinstance(value, int) and 0 < value < 2**31 else None
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private metadata as a dict; anything else (forged, truncated) as empty."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+@dataclass
+class Acting:
+    runtime: Runtime
+    user: str | None
+    case_id: int | None
+    _resolved: tuple[Case | None, frozenset[str]] | None = field(default=None, repr=False)
+
+    async def resolve(self) -> tuple[Case | None, frozenset[str]]:
+        """The case (None when the request names none) and the actor's roles in it; read once."""
+        if self._resolved is None:
+            case = await self.runtime.cases.find(self.case_id) if self.case_id is not None else None
+            roles = await self.runtime.offboarding.roles_for(self.user, case) if self.user else frozenset()
+            self._resolved = (case, roles)
+        return self._resolved
+
+    async def case(self) -> tuple[Case, frozenset[str]]:
+        """Like resolve, for requests that must name an existing case."""
+        case, roles = await self.resolve()
+        if case is None:
+            raise NotFound("That offboarding no longer exists.")
+        return case, roles
