@@ -15,7 +15,10 @@ from bot.config import Settings, load_org_config
 from bot.schedule.cutoff import non_working_reason
 from bot.server import start
 from handlers import ids
-from standins.cast import Cast, seed
+from handlers.render.assets import ASSET_STEP, step_value
+from standins.cast import Cast, seed, seed_identity
+from standins.graph_api import GraphStandIn
+from standins.okta_api import OktaStandIn
 from standins.slack_api import SlackStandIn
 from standins.slack_driver import SlackDriver, wait_for
 
@@ -53,12 +56,18 @@ def say(who: str, text: str) -> None:
 
 async def run_demo() -> int:
     logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     slack = SlackStandIn(token=TOKEN)
-    await slack.start()
+    okta = OktaStandIn(token="demo-okta-token")
+    graph = GraphStandIn(token="demo-graph-token")
+    for standin in (slack, okta, graph):
+        await standin.start()
     cast: Cast = seed(slack)
+    seed_identity(okta, graph, cast)
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "offboard.yml"
-        config_path.write_text(yaml.safe_dump(cast.config(admins=[cast.manager])))
+        # No admins: Microsoft Graph says Maria is Jane's manager, which is what lets her start.
+        config_path.write_text(yaml.safe_dump(cast.config(auto_revoke_at_cutoff=True)))
         env = {
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
@@ -66,6 +75,10 @@ async def run_demo() -> int:
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/demo.db",
             "OFFBOARD_CONFIG": str(config_path),
             "PORT": "0",
+            "OKTA_ORG_URL": okta.url,
+            "OKTA_API_TOKEN": "demo-okta-token",
+            "GRAPH_BASE_URL": graph.url,
+            "GRAPH_ACCESS_TOKEN": "demo-graph-token",
         }
         settings = Settings.from_env(env)
         runner, runtime, port = await start(
@@ -77,7 +90,8 @@ async def run_demo() -> int:
         finally:
             await runner.cleanup()
             await runtime.close()
-            await slack.stop()
+            for standin in (slack, okta, graph):
+                await standin.stop()
     return 0
 
 
@@ -96,7 +110,12 @@ async def _script(runtime: Any, driver: SlackDriver, slack: SlackStandIn, cast: 
         case = await runtime.cases.open_case_for(cast.subject)
         return case if case and case.messages.get("checklist") else None
 
-    case = await wait_for(posted, what="the checklist")
+    async def ready() -> Any:
+        case = await posted()
+        events = {e.kind for e in await runtime.evidence.events(case.id)} if case else set()
+        return case if "access.inventory" in events else None
+
+    case = await wait_for(ready, what="the checklist and the access inventory")
     channel = slack.channels[case.channel_id]
     members = ", ".join(
         slack.users[m]["real_name"] for m in sorted(channel["members"]) if m != slack.bot_user_id
@@ -104,7 +123,28 @@ async def _script(runtime: Any, driver: SlackDriver, slack: SlackStandIn, cast: 
     say("The bot opens a private channel", f"#{channel['name']} with {members}\ntopic: {channel['topic']}")
     say(f"Everyone in #{channel['name']} sees", blocks_as_text(slack.messages[case.channel_id][0]["blocks"]))
 
-    items = await runtime.cases.items(case.id)
+    thread = [m for m in slack.messages[case.channel_id] if m.get("thread_ts")]
+    say("In the Access revocation thread", "\n\n".join(blocks_as_text(m["blocks"]) for m in thread))
+
+    say("Ivan (IT) clicks Revoke all", "and confirms")
+    panel = case.messages["revocation"]["panel_ts"]
+    posted_before = len(slack.messages[case.channel_id])
+    await driver.click(
+        cast.it, ids.REVOKE_ALL, ids.item_value(case.id, "*"), channel=case.channel_id, ts=panel
+    )
+
+    async def verified() -> bool:
+        return any(e.kind == "access.verified" for e in await runtime.evidence.events(case.id))
+
+    await wait_for(verified, limit=60, what="revocation and verification")
+    await wait_for(lambda: len(slack.messages[case.channel_id]) >= posted_before + 2, what="results posted")
+    new = [m for m in slack.messages[case.channel_id][posted_before:] if m.get("thread_ts")]
+    say(
+        "The thread shows each call's result, then the verification",
+        "\n\n".join(blocks_as_text(m["blocks"]) for m in new),
+    )
+
+    items = [i for i in await runtime.cases.items(case.id) if i.status != "done"]
     first = items[0]
     say("Ivan (IT) clicks an HR item", first.title)
     await driver.click(
@@ -114,6 +154,7 @@ async def _script(runtime: Any, driver: SlackDriver, slack: SlackStandIn, cast: 
     say("Only Ivan sees", slack.ephemeral[-1]["text"])
 
     owners = {"hr": cast.hr, "it": cast.it, "security": cast.security, "manager": cast.manager}
+    case = await runtime.cases.get(case.id)  # page refs now include the items the inventory added
     for item in items:
         page = next(p["ts"] for p in case.messages["checklist"] if item.key in p["keys"])
         await driver.click(
@@ -128,7 +169,24 @@ async def _script(runtime: Any, driver: SlackDriver, slack: SlackStandIn, cast: 
             return (await runtime.checklist.item(case.id, key)).status == "done"
 
         await wait_for(done, what=item.key)
-    say("Each owner clicks their items", f"{len(items)} items done, the checklist updated in place each time")
+    say(
+        "Each owner clicks their remaining items",
+        f"{len(items)} items done, the checklist updated in place each time",
+    )
+
+    for asset in await runtime.assets.assets(case.id):
+        for state in ("received", "wiped", "retired"):
+            value = step_value(case.id, asset.id, state)
+            await driver.click(cast.it, f"{ASSET_STEP}:{state}", value, channel=case.channel_id, ts="0")
+
+            async def moved(asset_id: int = asset.id, to: str = state) -> bool:
+                return any(a.id == asset_id and a.state == to for a in await runtime.assets.assets(case.id))
+
+            await wait_for(moved, what=f"asset {state}")
+        say(
+            "Ivan tracks the returned device",
+            f"{asset.description or asset.asset_tag}: received → wiped → retired",
+        )
     await wait_for(lambda: slack.messages[cast.archive], what="the archive post")
     say("#offboarding-archive receives", blocks_as_text(slack.messages[cast.archive][0]["blocks"]))
     closed = await runtime.cases.get(case.id)

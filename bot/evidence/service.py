@@ -97,8 +97,8 @@ class Evidence:
             last = max(links, key=lambda x: x.seq)
             if statuses.get(cid) in ("closed", "cancelled") and last.kind != ARCHIVED:
                 problems.append(
-                    f"case {cid}: the case is {statuses[cid]} but its chain ends at event {last.seq} ({last.kind}), "
-                    f"not at its archive post: events after {last.seq} were removed"
+                    f"case {cid}: event {last.seq + 1} and any after it were removed: the case is "
+                    f"{statuses[cid]} but its chain ends at event {last.seq} ({last.kind}), not at its archive post"
                 )
             results[cid] = problems
         if case_id is not None and case_id not in results:

@@ -44,48 +44,16 @@ async def _click_is_turned_away(bot, value: str) -> None:
     assert await count_rows(bot, "events") == events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "handlers/app.py case_id_in: str.isdigit() accepts digits int() rejects (e.g. '²', '①'), so "
-        "int(head) raises ValueError inside the global middleware: HTTP 500 and a 'Something went "
-        "wrong' apology. Expected: 200 and 'That offboarding no longer exists.'"
-    ),
-)
 @pytest.mark.parametrize("value", ["²|final-pay", "①|final-pay"])
 async def test_click_value_with_a_digit_int_cannot_read(bot, value):
     await _click_is_turned_away(bot, value)
 
 
 @pytest.mark.parametrize("case_id", [POSTGRES_MAX + 1, SQLITE_MAX + 1, 10**20])
-async def test_click_value_with_a_case_id_beyond_the_column(bot, database_url, request, case_id):
-    limit = POSTGRES_MAX if database_url.startswith("postgresql") else SQLITE_MAX
-    if case_id > limit:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "handlers/app.py case_id_in turns any run of digits into an int and "
-                    "runtime.cases.find() sends it to the database, which refuses ids beyond its integer "
-                    "column (PostgreSQL: > 2**31-1, 'integer out of range'; SQLite: > 2**63-1, "
-                    "OverflowError) inside the global middleware: HTTP 500 and an apology. Expected: "
-                    "200 and 'That offboarding no longer exists.'"
-                ),
-            )
-        )
+async def test_click_value_with_a_case_id_beyond_the_column(bot, case_id):
     await _click_is_turned_away(bot, f"{case_id}|final-pay")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "handlers/form.py: private_metadata that is not a JSON object (not JSON, a list, null) raises "
-        "ValueError/AttributeError BEFORE ack() (to_request's json.loads(...).get for offboard_form; "
-        "json.loads(...).get('request') for offboard_confirm, which catches ValueError but not "
-        "AttributeError); after_ack swallows it and DMs an apology, so Bolt waits its 3 s ack timeout "
-        "and answers HTTP 404 'unhandled request'. Expected: an immediate 200 (errors or update), no case."
-    ),
-)
 @SQLITE_ONLY
 async def test_submission_whose_private_metadata_is_not_an_object(bot):
     cast = bot.cast
@@ -114,17 +82,6 @@ async def test_submission_whose_private_metadata_is_not_an_object(bot):
     assert wrong == [], wrong
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "handlers/render/case_forms.py confirm_involuntary clips notes to 1500 characters, but json.dumps "
-        "(ensure_ascii) writes each non-ASCII character as a 6-character \\uXXXX escape (a newline as "
-        "2): ~550 characters of Japanese notes, 600 of 'ü' or 1400 line breaks (all within the form's "
-        "2000) make private_metadata longer than 3000, so View.to_dict() raises "
-        "SlackObjectFormationError before ack(): Bolt answers 404 after its 3 s timeout and the "
-        "involuntary exit cannot be started. Expected: 200 with a confirmation view Slack accepts."
-    ),
-)
 @SQLITE_ONLY
 async def test_involuntary_confirmation_with_long_notes_is_a_view_slack_accepts(bot):
     cast = bot.cast
