@@ -30,6 +30,8 @@ from bot.schedule import jobs
 log = logging.getLogger(__name__)
 LEADER_LOCK = 0x0FF0_B0A7  # PostgreSQL advisory lock key: one replica runs the scheduler
 FIRE = "bot.schedule.jobs:fire"
+VERIFY_AFTER = timedelta(hours=1)
+LATE_CHECK = "one hour after cutoff"
 
 
 class Schedule(CaseHooks):
@@ -151,6 +153,10 @@ class Schedule(CaseHooks):
             if open_ and case.cutoff_done_at is None
             else None,
             f"case:{case.id}:remind": max(next_due, now) if open_ and next_due is not None else None,
+            # Read every system again an hour after cutoff: a revocation may take a while to show.
+            f"case:{case.id}:verify": max(case.cutoff_at + VERIFY_AFTER, now)
+            if open_ and self.revocation is not None
+            else None,
         }
 
     async def plan(self, case: Case, next_due: datetime | None = None, *, lookup: bool = True) -> None:
@@ -210,6 +216,8 @@ class Schedule(CaseHooks):
                 await self.cutoff(case_id)
             elif kind == "remind":
                 await self.remind(case_id)
+            elif kind == "verify":
+                await self.verify_late(case_id)
             elif kind == "tick":
                 await self.tick()
             elif kind == "digest":
@@ -280,6 +288,18 @@ class Schedule(CaseHooks):
                 f"{groups} Access cutoff for {case.subject_name} is now. Please run the revocation steps.",
                 thread=thread,
             )
+        return True
+
+    async def verify_late(self, case_id: int) -> bool:
+        """The second verification, an hour after cutoff; once per case."""
+        if self.revocation is None:
+            return False
+        case = await self.cases.get(case_id)
+        events = await self.evidence.events(case_id)
+        if case.status != OPEN or any(e.kind == "access.verified" and LATE_CHECK in e.data for e in events):
+            return False
+        await self.revocation.verify(case, BOT, LATE_CHECK)
+        await self.offboarding.maybe_close(case_id, BOT)
         return True
 
     async def remind(self, case_id: int) -> int:
