@@ -134,7 +134,7 @@ async def build_runtime(
             bot_user = (await slack.auth_test()).get("user_id", "")
         except Exception as e:  # start anyway; Bolt reports auth problems per request
             log.warning("auth.test failed: %s", type(e).__name__)
-    workspace = SlackWorkspace(slack, config.archive_channel, bot_user)
+    workspace = SlackWorkspace(slack, config.archive_channel, bot_user, clock=clock)
     offboarding = Offboarding(
         cases,
         checklist,

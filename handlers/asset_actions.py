@@ -91,4 +91,6 @@ def register(app: AsyncApp) -> None:
             raise NotFound("That asset is not part of this offboarding.")
         await runtime.assets.move(case, asset_id, state, context["actor"], roles)
         await refresh(runtime, client, case.id, changed={asset_id})
-        await runtime.offboarding.maybe_close(case.id, context["actor"])  # the last return may finish the case
+        await runtime.offboarding.maybe_close(
+            case.id, context["actor"]
+        )  # the last return may finish the case

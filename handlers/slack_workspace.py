@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cases.models import Case
 from bot.checklist.models import ChecklistItem
+from bot.clock import Clock, SystemClock
 from handlers.render import checklist as render
 from handlers.render.text import clip
 
@@ -34,7 +35,10 @@ def channel_name(subject: str, day: str, suffix: str = "") -> str:
 
 
 class SlackWorkspace:
-    def __init__(self, client: AsyncWebClient, archive_channel: str, bot_user_id: str = "") -> None:
+    def __init__(
+        self, client: AsyncWebClient, archive_channel: str, bot_user_id: str = "", clock: Clock | None = None
+    ) -> None:
+        self.clock = clock or SystemClock()
         self.client = client
         self.archive_channel = archive_channel
         self.bot_user_id = bot_user_id
@@ -76,7 +80,7 @@ class SlackWorkspace:
         if not posted:
             pages = []
             for n, keys in enumerate(render.pages(items)):
-                blocks = render.page_blocks(case, items, keys, first=n == 0)
+                blocks = render.page_blocks(case, items, keys, first=n == 0, now=self.clock.now())
                 resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, blocks=blocks)
                 pages.append({"ts": resp["ts"], "keys": keys})
             return {"checklist": pages}
@@ -98,7 +102,7 @@ class SlackWorkspace:
         for n, page in enumerate(posted):
             # The first page carries the progress line, so it changes with every item.
             if changed is None or n == 0 or set(changed) & set(page["keys"]):
-                blocks = render.page_blocks(case, items, page["keys"], first=n == 0)
+                blocks = render.page_blocks(case, items, page["keys"], first=n == 0, now=self.clock.now())
                 await self.client.chat_update(
                     channel=case.channel_id, ts=page["ts"], text=text, blocks=blocks
                 )

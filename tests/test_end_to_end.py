@@ -45,6 +45,10 @@ async def test_offboarding_end_to_end(bot):
         b.get("block_id") == "progress" and f"0/{len(items)} done" in b["text"]["text"]
         for b in first["blocks"]
     )
+    # The cutoff in each reader's own time (Slack date formatting) and a countdown as of the update.
+    assert "<!date^1796432400^{date_short_pretty} at {time}|2026-12-05 01:00 UTC> (in 9 days 10 h)" in str(
+        first["blocks"]
+    )
     role_headers = [b["block_id"] for b in first["blocks"] if b.get("block_id", "").startswith("role:")]
     assert role_headers[0] == "role:hr"
 

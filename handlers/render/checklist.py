@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -50,10 +51,23 @@ def progress(items: Sequence[ChecklistItem]) -> str:
     return f"{done}/{len(items)} done"
 
 
-def header_blocks(case: Case, items: Sequence[ChecklistItem]) -> list[Block]:
+def countdown(cutoff: datetime, now: datetime) -> str:
+    """ "in 3 days 4 h" as of the last update (Slack cannot tick a clock in a message)."""
+    left = cutoff - now
+    if left.total_seconds() <= 0:
+        return "passed"
+    days, hours = left.days, left.seconds // 3600
+    minutes = (left.seconds % 3600) // 60
+    if days:
+        return f"in {days} day{'s' if days != 1 else ''} {hours} h"
+    return f"in {hours} h {minutes} min" if hours else f"in {minutes} min"
+
+
+def header_blocks(case: Case, items: Sequence[ChecklistItem], now: datetime | None = None) -> list[Block]:
     facts = [
         f"*Last day:* {case.last_day:%a %d %b %Y}",
-        f"*Access cutoff:* {slack_date(case.cutoff_at, '{date_short_pretty} at {time}')}",
+        f"*Access cutoff:* {slack_date(case.cutoff_at, '{date_short_pretty} at {time}')}"
+        + (f" ({countdown(case.cutoff_at, now)})" if now and case.cutoff_done_at is None else ""),
         f"*Reason:* {REASON.get(case.reason, case.reason)}",
         f"*Template:* {escape(case.template)}",
         f"*Manager:* <@{case.manager_id}>",
@@ -106,10 +120,10 @@ def item_block(case: Case, item: ChecklistItem) -> Block:
 
 
 def page_blocks(
-    case: Case, items: Sequence[ChecklistItem], keys: list[str], first: bool
+    case: Case, items: Sequence[ChecklistItem], keys: list[str], first: bool, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     by_key = {i.key: i for i in items}
-    blocks: list[Block] = header_blocks(case, items) if first else []
+    blocks: list[Block] = header_blocks(case, items, now) if first else []
     role = None
     for key in keys:
         item = by_key[key]
