@@ -1,4 +1,4 @@
-"""`/offboard @person`: ack at once, then open the form."""
+"""`/offboard @person` and `/offboard-client <name>`: ack at once, then open the form."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.schedule.cutoff import local_today
 from handlers.errors import after_ack
-from handlers.render.form import offboard_form
+from handlers.render.form import client_form, offboard_form
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 USAGE = "Usage: `/offboard @person` — mention the person who is leaving."
+CLIENT_USAGE = "Usage: `/offboard-client Client name` — name the client whose engagement ends."
 
 
 def mentioned_user(text: str) -> str | None:
@@ -35,5 +36,21 @@ def register(app: AsyncApp) -> None:
         runtime = context["runtime"]
         view = offboard_form(
             subject, command.get("channel_id", ""), runtime.templates, local_today(runtime.clock.now(), "UTC")
+        )
+        await client.views_open(trigger_id=command["trigger_id"], view=view)
+
+    @app.command("/offboard-client")
+    @after_ack
+    async def offboard_client(
+        ack: Any, command: dict[str, Any], client: Any, context: Any, body: Any
+    ) -> None:
+        name = " ".join((command.get("text") or "").split())
+        if not name:
+            await ack(text=CLIENT_USAGE)
+            return
+        await ack()
+        runtime = context["runtime"]
+        view = client_form(
+            name, command["user_id"], runtime.templates, local_today(runtime.clock.now(), "UTC")
         )
         await client.views_open(trigger_id=command["trigger_id"], view=view)

@@ -75,6 +75,8 @@ def after_ack(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitab
         try:
             await listener(**kwargs)
         except Exception as e:
+            if not holding:
+                await acked()  # failed before its ack: answer Slack anyway, then say what went wrong
             await report(e, kwargs["body"], kwargs["client"])
         finally:
             if holding:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.cases.requests import OffboardRequest, request_from_dict, request_to_dict
+from bot.cases.requests import ClientRequest, OffboardRequest, request_from_dict, request_to_dict
 from bot.errors import DomainError, InvalidRequest, NotAllowed
 from handlers import ids
 from handlers.acting import metadata
@@ -16,6 +16,7 @@ from handlers.errors import after_ack
 from handlers.render.case_forms import confirm_involuntary
 
 log = logging.getLogger(__name__)
+CLIENT_FIELDS = ("client_name", "last_day", "account_owner", "template", "notes")
 
 
 def _value(state: dict[str, Any], block: str) -> Any:
@@ -71,6 +72,8 @@ def refusal_view(text: str) -> dict[str, Any]:
 
 
 def register(app: AsyncApp) -> None:
+    _register_client(app)
+
     @app.view(ids.OFFBOARD_FORM)
     @after_ack
     async def submit(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
@@ -121,3 +124,36 @@ async def start(runtime: Any, client: Any, req: OffboardRequest, email: str | No
         # Lost a race (double submit, another replica): tell the person, nothing was done twice.
         details = " ".join(getattr(e, "fields", {}).values()) or e.message
         await client.chat_postMessage(channel=req.requested_by, text=f":no_entry: {details}")
+
+
+def to_client_request(view: dict[str, Any], actor: str) -> ClientRequest:
+    state = (view.get("state") or {}).get("values") or {}
+    raw_day = _value(state, "last_day")
+    try:
+        last_day = date.fromisoformat(raw_day) if raw_day else None
+    except (TypeError, ValueError):
+        raise InvalidRequest("Pick a date.", {"last_day": "Pick a date from the calendar."}) from None
+    return ClientRequest(
+        client_name=str(_value(state, "client_name") or ""),
+        requested_by=actor,
+        account_owner=str(_value(state, "account_owner") or ""),
+        last_day=last_day,
+        template=str(_value(state, "template") or "client"),
+        notes=str(_value(state, "notes") or "")[:2000],
+    )
+
+
+def _register_client(app: AsyncApp) -> None:
+    @app.view(ids.CLIENT_FORM)
+    @after_ack
+    async def submit_client(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
+        runtime = context["runtime"]
+        try:
+            req = to_client_request(view, context["actor"])
+            case = await runtime.cases.open_client(req)
+        except InvalidRequest as e:
+            fields = {k: v for k, v in e.fields.items() if k in CLIENT_FIELDS} or {"client_name": e.message}
+            await ack(response_action="errors", errors=fields)
+            return
+        await ack()
+        await runtime.offboarding.launch(case)

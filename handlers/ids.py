@@ -41,3 +41,5 @@ CANCEL_FORM = "cancel_case_form"
 REFRESH_INVENTORY = "refresh_inventory"
 ACCEPT_REMAINDER = "accept_remainder"
 ACCEPT_FORM = "accept_remainder_form"
+
+CLIENT_FORM = "offboard_client_form"

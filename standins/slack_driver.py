@@ -100,9 +100,15 @@ class SlackDriver:
         return await self.post(body, headers={"Content-Type": "application/json"})
 
     async def command(
-        self, user_id: str, text: str, *, channel: str = "CGENERAL", name: str = ""
+        self,
+        user_id: str,
+        text: str,
+        *,
+        channel: str = "CGENERAL",
+        name: str = "",
+        command: str = "/offboard",
     ) -> tuple[int, Any]:
-        body = slash_command_body("/offboard", text, user_id, name or user_id.lower(), channel)
+        body = slash_command_body(command, text, user_id, name or user_id.lower(), channel)
         return await self.post(body)
 
     async def submit(

@@ -392,6 +392,8 @@ class AssetHooks(CaseHooks):
         self.devices = devices
 
     async def room_ready(self, case: Case) -> None:
+        if not case.subject_email:
+            return  # a client offboarding: no company equipment to track
         found: list[AssetInput] = []
         if self.register is not None:
             found += await asyncio.to_thread(self.register.assets_for, case.subject_email)

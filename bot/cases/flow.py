@@ -86,11 +86,13 @@ class Offboarding:
 
     async def start(self, req: OffboardRequest, *, subject_email: str | None = None) -> Case:
         manager = await self.check_may_open(req.requested_by, req.subject_id, subject_email)
-        case = await self.cases.open(req, manager_id=manager or req.requested_by)
+        return await self.launch(await self.cases.open(req, manager_id=manager or req.requested_by))
+
+    async def launch(self, case: Case) -> Case:
+        """A case just opened: tell the other concerns, then set up its room."""
         for hook in self.hooks:
             await hook.opened(case)  # involuntary exits start revoking here, before the room exists
-        await self.setup_room(case)
-        return case
+        return await self.setup_room(case)
 
     async def setup_room(self, case: Case) -> Case:
         invitees = {case.manager_id, case.requested_by}

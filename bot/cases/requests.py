@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -29,6 +30,23 @@ class OffboardRequest:
         keys = ("mailbox", "mailbox_delegate", "phone", "phone_forward_to", "backup_data")
         data = asdict(self)
         return {k: data[k] for k in keys}
+
+
+@dataclass(frozen=True)
+class ClientRequest:
+    """`/offboard-client <name>`: a client engagement ends."""
+
+    client_name: str
+    requested_by: str
+    account_owner: str
+    last_day: date | None
+    template: str = "client"
+    notes: str = ""
+
+
+def client_subject(name: str) -> str:
+    """Clients are not Slack users: a stable id from the name keeps one open case per client."""
+    return "client:" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:56]
 
 
 def request_to_dict(req: OffboardRequest) -> dict[str, Any]:

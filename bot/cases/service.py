@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.cases.models import CANCELLED, CLOSED, OPEN, Case
-from bot.cases.requests import MAILBOX, PHONE, REASONS, OffboardRequest
+from bot.cases.requests import MAILBOX, PHONE, REASONS, ClientRequest, OffboardRequest, client_subject
 from bot.checklist.models import ChecklistItem
 from bot.checklist.templates import Template, TemplateSet
 from bot.clock import Clock
@@ -161,32 +162,87 @@ class CaseService:
             messages={},
             created_at=now,
         )
+        return await self._insert(
+            case,
+            template,
+            subject.display,
+            subject=subject.id,
+            subject_email=subject.email,
+            template=template.name,
+            reason=req.reason,
+            last_day=last_day.isoformat(),
+            cutoff_at=cutoff.isoformat(),
+            options=req.options(),
+        )
+
+    async def _insert(self, case: Case, checklist: Template, who: str, **opened: Any) -> Case:
+        """The case, its items and its first event, in one transaction."""
         try:
             async with self.db.transaction() as session:
                 session.add(case)
                 await session.flush()
-                for item in self._items(case, template):
+                for item in self._items(case, checklist):
                     session.add(item)
-                await self.evidence.add(
-                    session,
-                    case.id,
-                    "case.opened",
-                    req.requested_by,
-                    subject=subject.id,
-                    subject_email=subject.email,
-                    template=template.name,
-                    reason=req.reason,
-                    last_day=last_day.isoformat(),
-                    cutoff_at=cutoff.isoformat(),
-                    options=req.options(),
-                )
+                await self.evidence.add(session, case.id, "case.opened", case.requested_by, **opened)
         except IntegrityError:
             # Another request (double submit, second replica) opened one first.
-            raise InvalidRequest(
-                f"{subject.display} already has an open offboarding.",
-                {"subject": f"{subject.display} already has an open offboarding."},
-            ) from None
+            message = f"{who} already has an open offboarding."
+            raise InvalidRequest(message, {"subject": message}) from None
         return case
+
+    async def open_client(self, req: ClientRequest) -> Case:
+        """A client offboarding: the subject is the client, the account owner acts as its manager."""
+        errors: dict[str, str] = {}
+        name = " ".join(req.client_name.split())
+        if not name or len(name) > 80:
+            errors["client_name"] = "Name the client (at most 80 characters)."
+        template = self.templates.templates.get(req.template)
+        if template is None or template.audience != "client":
+            errors["template"] = "Choose a client checklist."
+        owner = await self.people.person(req.account_owner) if req.account_owner else None
+        if owner is None or owner.is_bot or owner.deleted:
+            errors["account_owner"] = "Choose the account owner."
+        subject_id = client_subject(name)
+        if name and await self.open_case_for(subject_id) is not None:
+            errors["client_name"] = f"{name} already has an open offboarding."
+        if req.last_day is None:
+            errors["last_day"] = "Pick the last day of the engagement."
+        elif owner is not None:
+            problem = self.day_problem(req.last_day, owner.tz, owner.display)
+            if problem:
+                errors["last_day"] = problem
+        if errors:
+            raise InvalidRequest("Please fix the highlighted fields.", errors)
+        assert template is not None and owner is not None and req.last_day is not None
+        now = self.clock.now()
+        cutoff = cal.cutoff_at(req.last_day, owner.tz, self.config.workday_end, immediate=False, now=now)
+        case = Case(
+            open_subject=subject_id,
+            subject_id=subject_id,
+            subject_name=name,
+            subject_email=None,
+            subject_tz=owner.tz,
+            requested_by=req.requested_by,
+            manager_id=owner.id,
+            template=template.name,
+            reason="client",
+            last_day=req.last_day,
+            cutoff_at=cutoff,
+            options={},
+            notes=req.notes[:3000],
+            status=OPEN,
+            messages={},
+            created_at=now,
+        )
+        return await self._insert(
+            case,
+            template,
+            name,
+            client=name,
+            account_owner=owner.id,
+            template=template.name,
+            last_day=req.last_day.isoformat(),
+        )
 
     def _items(self, case: Case, template: Template) -> list[ChecklistItem]:
         opts = {**case.options, "reason": case.reason}

@@ -131,3 +131,46 @@ def offboard_form(subject_id: str, channel_id: str, templates: TemplateSet, toda
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def client_form(name: str, owner: str, templates: TemplateSet, today: date) -> dict[str, Any]:
+    choices = {n: templates.templates[n].title for n in templates.names("client")}
+    first = "client" if "client" in choices else next(iter(choices))
+    blocks = [
+        InputBlock(
+            block_id="client_name",
+            label="Client",
+            element=PlainTextInputElement(action_id="value", initial_value=name[:80], max_length=80),
+        ),
+        InputBlock(
+            block_id="last_day",
+            label="Last day of the engagement",
+            element=DatePickerElement(action_id="value", initial_date=today.isoformat()),
+        ),
+        InputBlock(
+            block_id="account_owner",
+            label="Account owner (approves closure)",
+            element=UserSelectElement(action_id="value", initial_user=owner),
+        ),
+        InputBlock(
+            block_id="template",
+            label="Checklist",
+            element=StaticSelectElement(
+                action_id="value", options=_options(choices), initial_option=_initial(choices, first)
+            ),
+        ),
+        InputBlock(
+            block_id="notes",
+            label="Notes",
+            optional=True,
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=2000),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=ids.CLIENT_FORM,
+        title="Offboard a client",
+        submit="Start",
+        close="Cancel",
+        blocks=blocks,
+    ).to_dict()
