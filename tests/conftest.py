@@ -58,12 +58,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def slack() -> AsyncIterator[SlackStandIn]:
-    standin = SlackStandIn(token=BOT_TOKEN)
-    await standin.start()
-    try:
+    async with SlackStandIn(token=BOT_TOKEN) as standin:
         yield standin
-    finally:
-        await standin.stop()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import yaml
 
 from bot.assets.models import INTUNE, REGISTER
 from bot.errors import ConfigError
+from bot.yaml_lines import LineLoader
 
 log = logging.getLogger(__name__)
 
@@ -129,25 +130,9 @@ def _check_columns(path: Path, line: int, names: list[str]) -> None:
         raise ConfigError(f"{path}:{line}: {'; '.join(problems)} (the columns are {', '.join(COLUMNS)})")
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Keeps the line each mapping and each key starts on, so errors can point at it."""
-
-
-def _mapping_with_lines(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__lines__"] = {
-        key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)
-    }
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_lines)
-
-
 def _yaml_rows(path: Path, text: str) -> list[_Row]:
     try:
-        raw = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+        raw = yaml.load(text, Loader=LineLoader)  # a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 1

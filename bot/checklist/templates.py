@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.errors import ConfigError
+from bot.yaml_lines import LineLoader, line_of, strip_lines
 
 ROLES = ("hr", "it", "security", "manager")
 ROLE_NAMES = {"hr": "HR", "it": "IT", "security": "Security", "manager": "Manager"}
@@ -95,50 +96,10 @@ class Template(_Strict):
         return dupes
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Keeps the line each mapping starts on, so errors can point at it."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    mapping["__lines__"] = {
-        key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)
-    }
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
-
-
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
-
-
-def _line_of(raw: Any, loc: tuple[Any, ...]) -> int:
-    """The line of the deepest key or item named by a validation error's location."""
-    line, node = 1, raw
-    for part in loc:
-        if isinstance(node, dict):
-            line = node.get("__lines__", {}).get(part, node.get("__line__", line))
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            break
-    if isinstance(node, dict) and not isinstance(loc[-1] if loc else None, str):
-        line = node.get("__line__", line)
-    return line
-
-
 def parse_template(text: str, source: str) -> Template:
     """Validate one template; every problem is reported as `source:line: field: message`."""
     try:
-        raw = yaml.load(text, Loader=_LineLoader)
+        raw = yaml.load(text, Loader=LineLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -146,7 +107,7 @@ def parse_template(text: str, source: str) -> Template:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}:1: a template is a mapping with name, title and items")
     try:
-        template = Template.model_validate(_strip_lines(raw))
+        template = Template.model_validate(strip_lines(raw))
     except ValidationError as e:
         errors = e.errors()
         # A list whose items all failed is also "too short": say only what is wrong with the items.
@@ -158,13 +119,13 @@ def parse_template(text: str, source: str) -> Template:
                 continue
             where = ".".join(str(p) for p in loc) or "(top)"
             msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"{source}:{_line_of(raw, loc)}: {where}: {msg}")
+            lines.append(f"{source}:{line_of(raw, loc)}: {where}: {msg}")
         raise ConfigError("\n".join(lines)) from None
     dupes = template.duplicate_ids()
     if dupes:
         raise ConfigError(
             "\n".join(
-                f"{source}:{_line_of(raw, ('items', n, 'id'))}: items.{n}.id: duplicate item id "
+                f"{source}:{line_of(raw, ('items', n, 'id'))}: items.{n}.id: duplicate item id "
                 f"{template.items[n].id!r}"
                 for n in dupes
             )

@@ -26,12 +26,8 @@ GRAPH_TOKEN = "graph-test-token-assets-41"
 
 @pytest.fixture
 async def graph() -> AsyncIterator[GraphStandIn]:
-    standin = GraphStandIn(token=GRAPH_TOKEN)
-    await standin.start()
-    try:
+    async with GraphStandIn(token=GRAPH_TOKEN) as standin:
         yield standin
-    finally:
-        await standin.stop()
 
 
 @pytest.fixture

@@ -16,22 +16,14 @@ GRAPH_TOKEN = "graph-test-token-9a3b"
 
 @pytest.fixture
 async def okta() -> AsyncIterator[OktaStandIn]:
-    standin = OktaStandIn(token=OKTA_TOKEN)
-    await standin.start()
-    try:
+    async with OktaStandIn(token=OKTA_TOKEN) as standin:
         yield standin
-    finally:
-        await standin.stop()
 
 
 @pytest.fixture
 async def graph() -> AsyncIterator[GraphStandIn]:
-    standin = GraphStandIn(token=GRAPH_TOKEN)
-    await standin.start()
-    try:
+    async with GraphStandIn(token=GRAPH_TOKEN) as standin:
         yield standin
-    finally:
-        await standin.stop()
 
 
 @pytest.fixture

@@ -60,8 +60,14 @@ async def test_each_step_by_click(bot, okta, graph, directory):
     events = [e for e in await bot.runtime.evidence.events(case.id) if e.kind == "step.done"]
     assert len(events) == len(await revocation_items(bot, case))
     assert any("request_ids" in e.data for e in events)
-    replies = [m for m in bot.slack.messages[case.channel_id] if m.get("thread_ts")]
-    assert any(":white_check_mark:" in str(m["blocks"]) and "request id" in str(m["blocks"]) for m in replies)
+
+    def result_posted():
+        replies = [m for m in bot.slack.messages[case.channel_id] if m.get("thread_ts")]
+        return any(
+            ":white_check_mark:" in str(m["blocks"]) and "request id" in str(m["blocks"]) for m in replies
+        )
+
+    await wait_for(result_posted, what="a result with its request id")
 
 
 async def test_revoke_all_once_per_step(bot, okta, graph, directory):
@@ -115,8 +121,12 @@ async def test_403_fails_with_retry_then_retry_succeeds(bot, okta, directory):
     failed = await step_settled(bot, case.id, "okta.suspend")
     assert failed.status == "failed" and "403" in failed.detail
     assert len(okta.calls("POST", "/lifecycle/suspend")) == 1  # a permanent 4xx is not retried
-    replies = [m for m in bot.slack.messages[case.channel_id] if m.get("thread_ts")]
-    assert any(":x:" in str(m["blocks"]) and ids.REVOKE_RETRY in str(m["blocks"]) for m in replies)
+
+    def retry_offered():
+        replies = [m for m in bot.slack.messages[case.channel_id] if m.get("thread_ts")]
+        return any(":x:" in str(m["blocks"]) and ids.REVOKE_RETRY in str(m["blocks"]) for m in replies)
+
+    await wait_for(retry_offered, what="a failed result with Retry")
     okta.clear_faults()
     await click_revocation(bot, case, ids.REVOKE_RETRY, "okta.suspend", bot.cast.it)
 
