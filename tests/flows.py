@@ -29,7 +29,10 @@ async def open_case(bot: Any, answers: dict[str, Any] | None = None, *, by: str 
             return case
         # With an identity system configured, the room is ready once the access inventory is recorded.
         kinds = {e.kind for e in await bot.runtime.evidence.events(case.id)}
-        return await bot.runtime.cases.get(case.id) if "access.inventory" in kinds else None
+        shown = any(
+            m.get("text", "").startswith("Access inventory") for m in bot.slack.messages[case.channel_id]
+        )
+        return await bot.runtime.cases.get(case.id) if "access.inventory" in kinds and shown else None
 
     return await wait_for(posted, what="checklist posted")
 

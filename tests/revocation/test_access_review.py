@@ -53,8 +53,12 @@ async def test_remaining_access_blocks_closure_until_security_accepts(bot, okta,
     assert result["systems"]["okta"]["gone"] is True
     graph_check = result["systems"]["graph"]
     assert graph_check["gone"] is False and any("All Engineering" in r for r in graph_check["remaining"])
-    thread = str(bot.slack.messages[case.channel_id])
-    assert ":x: *Microsoft 365*: still there" in thread and ids.ACCEPT_REMAINDER in thread
+
+    def remainder_shown():
+        thread = str(bot.slack.messages[case.channel_id])
+        return ":x: *Microsoft 365*: still there" in thread and ids.ACCEPT_REMAINDER in thread
+
+    await wait_for(remainder_shown, what="verification with Accept remainder")
 
     await complete_all(bot, await bot.runtime.cases.get(case.id))
     await wait_for(
@@ -132,7 +136,9 @@ async def test_dry_run_sends_nothing(bot, okta, graph, directory):
     steps = await wait_for(all_done, what="dry-run steps")
     assert all(i.result["data"]["dry_run"] and i.detail.startswith("dry-run: would send") for i in steps)
     assert (len(writes(okta)), len(writes(graph))) == before
-    assert "_dry-run_" in str(bot.slack.messages[case.channel_id])
+    await wait_for(
+        lambda: "_dry-run_" in str(bot.slack.messages[case.channel_id]), what="dry-run results shown"
+    )
 
 
 async def test_involuntary_exit_revokes_at_once_after_confirm(bot, okta, directory):
@@ -150,3 +156,37 @@ async def test_involuntary_exit_revokes_at_once_after_confirm(bot, okta, directo
     await wait_for(lambda: okta.calls("POST", "/lifecycle/suspend"), what="suspend at once")
     case = await bot.runtime.cases.open_case_for(bot.cast.subject)
     assert case.reason == "involuntary" and case.cutoff_at == bot.clock.now()
+
+
+async def test_refresh_inventory_shows_what_changed(bot, okta, graph, directory):
+    case = await open_case(bot)
+    graph.add_member(graph.add_group("Late Joiners"), directory.graph_user)
+    panel = (await bot.runtime.cases.get(case.id)).messages["revocation"]["panel_ts"]
+    value = ids.item_value(case.id, "*")
+    await bot.driver.click(bot.cast.hr, ids.REFRESH_INVENTORY, value, channel=case.channel_id, ts=panel)
+    await wait_for(
+        lambda: any("Only IT or Security" in e["text"] for e in bot.slack.ephemeral), what="refusal"
+    )
+    await bot.driver.click(bot.cast.it, ids.REFRESH_INVENTORY, value, channel=case.channel_id, ts=panel)
+
+    def changes():
+        return [
+            m
+            for m in bot.slack.messages[case.channel_id]
+            if "Changes since the last read" in str(m.get("blocks"))
+        ]
+
+    posted = await wait_for(changes, what="inventory differences")
+    assert "Late Joiners" in str(posted[-1]["blocks"])
+    kinds = [e.kind for e in await bot.runtime.evidence.events(case.id)]
+    assert kinds.count("access.inventory") == 2
+
+
+async def test_daily_digest_lists_each_owner_their_overdue_items(bot, directory):
+    await open_case(bot)
+    bot.clock.advance(timedelta(days=8))  # Thu 3 Dec 15:00 UTC: the -5d, -3d and -2d items are overdue
+    sent = await bot.runtime.schedule.digest()
+    assert sent[bot.cast.hr] == 3 and sent[bot.cast.manager] == 1  # knowledge transfer (-2d)
+    assert bot.cast.outsider not in sent and bot.cast.subject not in sent
+    dm = [m for m in bot.slack.messages.get(f"D{bot.cast.hr}", [])]
+    assert dm and "Final pay confirmed with payroll" in dm[-1]["text"]
