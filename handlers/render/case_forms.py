@@ -47,63 +47,43 @@ def confirm_involuntary(request: dict[str, Any], subject_id: str) -> dict[str, A
     ).to_dict()
 
 
-def change_last_day(case_id: int, current: date) -> dict[str, Any]:
+def case_modal(
+    case_id: int, callback_id: str, title: str, submit: str, close: str, blocks: list[Any]
+) -> dict[str, Any]:
+    """A small modal about one case: the case id travels in its private metadata."""
     return View(
         type="modal",
-        callback_id=ids.CHANGE_DAY_FORM,
-        title="Change last day",
-        submit="Reschedule",
-        close="Cancel",
+        callback_id=callback_id,
+        title=title,
+        submit=submit,
+        close=close,
         private_metadata=json.dumps({"case": case_id}),
-        blocks=[
-            InputBlock(
-                block_id="last_day",
-                label="New last working day",
-                element=DatePickerElement(action_id="value", initial_date=current.isoformat()),
-            )
-        ],
+        blocks=blocks,
     ).to_dict()
+
+
+def _reason(label: str, min_length: int, max_length: int) -> InputBlock:
+    element = PlainTextInputElement(
+        action_id="value", multiline=True, min_length=min_length, max_length=max_length
+    )
+    return InputBlock(block_id="reason", label=label, element=element)
+
+
+def change_last_day(case_id: int, current: date) -> dict[str, Any]:
+    day = DatePickerElement(action_id="value", initial_date=current.isoformat())
+    blocks = [InputBlock(block_id="last_day", label="New last working day", element=day)]
+    return case_modal(case_id, ids.CHANGE_DAY_FORM, "Change last day", "Reschedule", "Cancel", blocks)
 
 
 def cancel_case(case_id: int) -> dict[str, Any]:
-    return View(
-        type="modal",
-        callback_id=ids.CANCEL_FORM,
-        title="Cancel offboarding",
-        submit="Cancel offboarding",
-        close="Keep it",
-        private_metadata=json.dumps({"case": case_id}),
-        blocks=[
-            InputBlock(
-                block_id="reason",
-                label="Why is it cancelled?",
-                element=PlainTextInputElement(
-                    action_id="value", multiline=True, min_length=3, max_length=1000
-                ),
-            )
-        ],
-    ).to_dict()
+    blocks = [_reason("Why is it cancelled?", 3, 1000)]
+    return case_modal(case_id, ids.CANCEL_FORM, "Cancel offboarding", "Cancel offboarding", "Keep it", blocks)
 
 
 def accept_remainder(case_id: int) -> dict[str, Any]:
-    return View(
-        type="modal",
-        callback_id=ids.ACCEPT_FORM,
-        title="Accept remainder",
-        submit="Accept",
-        close="Cancel",
-        private_metadata=json.dumps({"case": case_id}),
-        blocks=[
-            SectionBlock(
-                text="Verification shows access that remains. Accepting it lets the case close; "
-                "your reason is kept in the evidence record."
-            ),
-            InputBlock(
-                block_id="reason",
-                label="Why is this acceptable?",
-                element=PlainTextInputElement(
-                    action_id="value", multiline=True, min_length=10, max_length=2000
-                ),
-            ),
-        ],
-    ).to_dict()
+    note = SectionBlock(
+        text="Verification shows access that remains. Accepting it lets the case close; "
+        "your reason is kept in the evidence record."
+    )
+    blocks = [note, _reason("Why is this acceptable?", 10, 2000)]
+    return case_modal(case_id, ids.ACCEPT_FORM, "Accept remainder", "Accept", "Cancel", blocks)
