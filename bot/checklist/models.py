@@ -34,6 +34,8 @@ class ChecklistItem(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a revocation step was claimed: a claim older than a few minutes was cut off by a restart.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_done(self) -> bool:

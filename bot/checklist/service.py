@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -11,6 +12,8 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import Conflict, NotFound
 from bot.evidence.service import Evidence
+
+INTERRUPTED = "Interrupted: the bot stopped during this call. Check the system, then Retry."
 
 
 class ChecklistService:
@@ -60,7 +63,12 @@ class ChecklistService:
                     ChecklistItem.key == key,
                     ChecklistItem.status.in_((OPEN, FAILED)),
                 )
-                .values(status=RUNNING, attempts=ChecklistItem.attempts + 1, done_by=actor)
+                .values(
+                    status=RUNNING,
+                    attempts=ChecklistItem.attempts + 1,
+                    done_by=actor,
+                    started_at=self.clock.now(),
+                )
             )
             return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -92,6 +100,32 @@ class ChecklistService:
                 detail=detail,
                 **result,
             )
+
+    async def release_stale_steps(self, older_than: timedelta) -> list[tuple[int, str]]:
+        """Steps left `running` by a process that stopped mid-call become `failed` (with Retry), so
+        nothing stays stuck; what the vendor did meanwhile is for IT to check before retrying."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            stale = list(
+                await session.execute(
+                    select(ChecklistItem.case_id, ChecklistItem.key).where(
+                        ChecklistItem.status == RUNNING, ChecklistItem.started_at < now - older_than
+                    )
+                )
+            )
+            for case_id, key in stale:
+                result = await session.execute(
+                    update(ChecklistItem)
+                    .where(
+                        ChecklistItem.case_id == case_id,
+                        ChecklistItem.key == key,
+                        ChecklistItem.status == RUNNING,
+                    )
+                    .values(status=FAILED, detail=INTERRUPTED, done_at=now)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    await self.evidence.add(session, case_id, "step.interrupted", "bot", item=key)
+        return [(case_id, key) for case_id, key in stale]
 
     async def open_count(self, case_id: int) -> int:
         async with self.db.sessions() as session:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = 0x0FF0_B0A7  # PostgreSQL advisory lock key: one replica runs the scheduler
 FIRE = "bot.schedule.jobs:fire"
 VERIFY_AFTER = timedelta(hours=1)
+STALE_CLAIM = timedelta(minutes=10)  # far beyond one step's retries and backoff
 LATE_CHECK = "one hour after cutoff"
 
 
@@ -228,6 +229,13 @@ class Schedule(CaseHooks):
     async def tick(self) -> None:
         """Everything due by the domain clock and not yet done: cutoffs first, then reminders."""
         now = self.clock.now()
+        released: dict[int, set[str]] = {}
+        for case_id, key in await self.offboarding.checklist.release_stale_steps(STALE_CLAIM):
+            released.setdefault(case_id, set()).add(key)
+        for case_id, keys in released.items():
+            if self.revocation is not None:  # show them failed, with Retry
+                items = [i for i in await self.cases.items(case_id) if i.key in keys]
+                await self.revocation.after(await self.cases.get(case_id), items)
         async with self.db.sessions() as session:
             cutoffs = list(
                 await session.scalars(

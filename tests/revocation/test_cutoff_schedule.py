@@ -139,3 +139,20 @@ async def test_many_cases_share_one_cutoff_minute(bot, okta, graph, cast):
     await bot.runtime.revocation.settle()
     assert suspends(okta) == 12
     assert len({r.path for r in okta.calls("POST", r"/lifecycle/suspend$")}) == 12
+
+
+async def test_a_step_cut_off_by_a_restart_is_released_with_retry(bot, okta, directory):
+    case = await open_case(bot)
+    assert await bot.runtime.checklist.claim_step(
+        case.id, "okta.suspend", bot.cast.it
+    )  # then the process "dies"
+    await bot.runtime.schedule.tick()
+    assert (await bot.runtime.checklist.item(case.id, "okta.suspend")).status == "running"  # not yet stale
+    bot.clock.advance(timedelta(minutes=11))
+    await bot.runtime.schedule.tick()
+    item = await bot.runtime.checklist.item(case.id, "okta.suspend")
+    assert item.status == "failed" and item.detail.startswith("Interrupted")
+    assert "step.interrupted" in [e.kind for e in await bot.runtime.evidence.events(case.id)]
+    await bot.runtime.revocation.run_all(case, bot.cast.it)  # a retry now runs it, once
+    assert (await bot.runtime.checklist.item(case.id, "okta.suspend")).status == "done"
+    assert len(okta.calls("POST", r"/lifecycle/suspend$")) == 1
