@@ -9,15 +9,13 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.specs import shared_spec
+
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = [ROOT.parent / "shared" / "specs" / "slack" / "manifest", Path("/work/shared/specs/slack/manifest")]
 
 
 def schema_dir() -> Path:
-    for d in SCHEMAS:
-        if (d / "manifest.schema.1.0.0.json").exists():
-            return d
-    pytest.fail("Slack's manifest schema (shared/specs/slack/manifest) is missing beside the repository")
+    return shared_spec("slack/manifest/manifest.schema.1.0.0.json").parent
 
 
 @pytest.fixture(scope="module")

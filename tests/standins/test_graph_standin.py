@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from standins.graph_api import GraphStandIn
 from standins.graph_state import MAILBOX_SETTINGS_PROPERTIES, USER_PROPERTIES
+from tests.specs import shared_spec
 
 AUTH = {"Authorization": "Bearer test-token"}
-CSDL = Path("/work/shared/specs/graph/graph-v1.0-csdl-offboarding-slice.xml")
+CSDL = shared_spec("graph/graph-v1.0-csdl-offboarding-slice.xml")
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -21,9 +20,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from standins.slack_api import SlackStandIn
 from standins.slack_blocks import check_blocks, check_view
 from standins.slack_signing import block_action_body, sign, slash_command_body, view_submission_body
+from tests.specs import shared_spec
 
 TOKEN = "xoxb-test"
-VECTOR = Path("/work/shared/specs/slack/examples/request-signing-test-vector.txt")
+VECTOR = shared_spec("slack/examples/request-signing-test-vector.txt")
 
 
 @pytest.fixture
