@@ -42,11 +42,6 @@ def check_case_admin(roles: frozenset[str], action: str) -> None:
         raise NotAllowed(f"Only the manager or HR can {action}.")
 
 
-def check_close_early(roles: frozenset[str]) -> None:
-    if "subject" in roles or "hr" not in roles:
-        raise NotAllowed("Only HR can close a case early.")
-
-
 def check_accept_remainder(roles: frozenset[str]) -> None:
     if "subject" in roles or "security" not in roles:
         raise NotAllowed("Only Security can accept remaining access.")

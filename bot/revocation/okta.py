@@ -28,32 +28,14 @@ class OktaSystem:
     name = "okta"
 
     def __init__(
-        self,
-        org_url: str,
-        token: str,
-        *,
-        max_retries: int = 2,
-        timeout: float = 30.0,
-        backoff: float = 0.5,
-        backoff_cap: float = 4.0,
-        attempts: int = 4,
-        max_rate_wait: float = 60.0,
-        provisioned_apps: Iterable[str] = (),
+        self, org_url: str, token: str, *, provisioned_apps: Iterable[str] = (), **client_options: Any
     ) -> None:
-        """max_retries: the SDK's own 429/503/504 retries; attempts/backoff: ours around each call.
+        """client_options: OktaClient's retry and timeout settings (max_retries is the SDK's own
+        429/503/504 retries; attempts/backoff are ours around each call).
 
         provisioned_apps: appName or appInstanceId of apps Okta provisions (appLinks do not say).
         """
-        self.client = OktaClient(
-            org_url,
-            token,
-            max_retries=max_retries,
-            timeout=timeout,
-            backoff=backoff,
-            backoff_cap=backoff_cap,
-            attempts=attempts,
-            max_rate_wait=max_rate_wait,
-        )
+        self.client = OktaClient(org_url, token, **client_options)
         self.provisioned_apps = {a.lower() for a in provisioned_apps}
 
     async def _call(self, operation: str, *args: Any, **kwargs: Any) -> OktaReply:

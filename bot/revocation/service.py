@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any, Protocol
 
-from bot import permissions
 from bot.cases.models import Case
 from bot.checklist.models import DONE, ChecklistItem
 from bot.checklist.service import ChecklistService
 from bot.config import OrgConfig
-from bot.errors import Conflict, NotAllowed, NotFound
+from bot.errors import Conflict, NotFound
 from bot.evidence.service import Evidence
 from bot.ports import People
 from bot.revocation.contract import (
@@ -98,9 +97,6 @@ class RevocationService:
         )
 
     # -- running ------------------------------------------------------------------------------
-    def check(self, roles: frozenset[str], item: ChecklistItem) -> None:
-        permissions.check_item(roles, item.role, item.kind, item.title)
-
     async def subject(self, system: IdentitySystem, case: Case) -> Subject | None:
         key = (system.name, case.subject_email or "")
         if key not in self._subjects:
@@ -208,9 +204,6 @@ class RevocationService:
                 if person is not None:
                     return person.id
         return None
-
-    async def refuse(self, case: Case, actor: str, action: str, error: NotAllowed) -> None:
-        await self.evidence.record(case.id, "refused", actor, action=action, why=error.message)
 
     async def aclose(self) -> None:
         for system in self.systems.values():

@@ -27,10 +27,8 @@ class Clock:
 
 @pytest.fixture
 async def graph():
-    stand_in = GraphStandIn(page_size=2)
-    await stand_in.start()
-    yield stand_in
-    await stand_in.stop()
+    async with GraphStandIn(page_size=2) as stand_in:
+        yield stand_in
 
 
 @pytest.fixture

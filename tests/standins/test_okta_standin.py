@@ -28,10 +28,8 @@ class Clock:
 
 @pytest.fixture
 async def okta():
-    stand_in = OktaStandIn()
-    await stand_in.start()
-    yield stand_in
-    await stand_in.stop()
+    async with OktaStandIn() as stand_in:
+        yield stand_in
 
 
 @pytest.fixture
