@@ -21,33 +21,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
+from common import PG_ADMIN, Child, child_loop, pg_database, pg_drop, pin
 
 SECRET, TOKEN = "bench-signing-secret-3c9d", "xoxb-bench-token-51ae"
-PG_ADMIN = os.environ.get("OFFBOARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 WARMUP = 20
 
 
 # -- children -----------------------------------------------------------------------------------
-def pin(cpu: int) -> None:
-    if len(os.sched_getaffinity(0)) >= 2:
-        os.sched_setaffinity(0, {cpu})
-
-
-async def child_loop(out, handle) -> None:
-    """Answer one JSON line per command line read from stdin, until 'quit' or EOF."""
-    while True:
-        line = (await asyncio.to_thread(sys.stdin.readline)).strip()
-        if not line or line == "quit":
-            return
-        out.write(json.dumps(await handle(line)) + "\n")
-        out.flush()
-
-
 async def run_standin(out) -> None:
     from standins.cast import seed
     from standins.slack_api import SlackStandIn
@@ -180,38 +164,6 @@ def child_main(args: list[str]) -> None:
 
 
 # -- the load -----------------------------------------------------------------------------------
-@dataclass
-class Child:
-    proc: asyncio.subprocess.Process
-
-    @classmethod
-    async def spawn(cls, log: Path, *args: str) -> tuple[Child, dict]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--child", *args,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log.open("ab"), limit=2**26,
-        )  # fmt: skip
-        child = cls(proc)
-        return child, await child.read()
-
-    async def read(self) -> dict:
-        line = await asyncio.wait_for(self.proc.stdout.readline(), 240)  # type: ignore[union-attr]
-        if not line:
-            raise RuntimeError(f"child exited ({await self.proc.wait()}); see its log")
-        return json.loads(line)
-
-    async def ask(self, cmd: str = "stats") -> dict:
-        self.proc.stdin.write(cmd.encode() + b"\n")  # type: ignore[union-attr]
-        return await self.read()
-
-    async def quit(self) -> None:
-        self.proc.stdin.write(b"quit\n")  # type: ignore[union-attr]
-        try:
-            await asyncio.wait_for(self.proc.wait(), 30)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-
-
 def body_for(kind: str, info: dict) -> tuple[str, str]:
     from standins.cast import Cast
     from standins.slack_signing import block_action_body, new_trigger_id, slash_command_body
@@ -257,25 +209,6 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))] if values else math.nan
 
 
-def pg_database() -> tuple[str | None, str]:
-    try:
-        import psycopg
-
-        name = f"offboard_bench_{os.getpid()}"
-        with psycopg.connect(PG_ADMIN, connect_timeout=3, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as e:
-        return None, f"{type(e).__name__}: {' '.join(str(e).split())[:120]}"
-    return name, PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-
-
-def pg_drop(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def listen_drops() -> int:
     """TcpExt ListenOverflows: connections refused because a listen backlog was full (SYN retried ~1 s later)."""
     text = Path("/proc/net/netstat").read_text().splitlines()
@@ -309,7 +242,7 @@ async def bench(levels: list[int]) -> None:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="offboard-ack-") as tmp:
         log = Path(tmp) / "children.log"
-        standin, hello = await Child.spawn(log, "standin")
+        standin, hello = await Child.spawn(__file__, log, "standin")
         targets = [("bare", ""), ("bot-sqlite", f"sqlite+aiosqlite:///{tmp}/offboard.db")]
         pg_name, pg_url = pg_database()
         if pg_name:
@@ -318,7 +251,7 @@ async def bench(levels: list[int]) -> None:
             print(f"bot-postgres skipped: PostgreSQL not usable at {PG_ADMIN} ({pg_url})")
         try:
             for target, db_url in targets:
-                child, info = await Child.spawn(log, "serve", target, hello["url"], db_url, tmp)
+                child, info = await Child.spawn(__file__, log, "serve", target, hello["url"], db_url, tmp)
                 rows += await run_levels(target, child, standin, info, levels)
                 await child.quit()
         finally:

@@ -1,4 +1,4 @@
-"""`offboard-bot`: serve, demo, db upgrade, verify, export, checklists validate."""
+"""`offboard-bot`: serve, demo, db upgrade, verify, export, bulk, checklists validate."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a case's full evidence record")
     export.add_argument("case", type=int)
     export.add_argument("--format", choices=["json", "md", "csv"], default="json")
+    bulk = sub.add_parser("bulk", help="check a CSV of departures, then start them as one batch")
+    bulk.add_argument("file")
+    bulk.add_argument("--by", required=True, help="Slack user id of the HR person starting the batch")
+    bulk.add_argument("--check", action="store_true", help="only check the rows; start nothing")
     checklists = sub.add_parser("checklists", help="checklist templates")
     checklists.add_argument("action", choices=["validate"])
     checklists.add_argument("path", nargs="?")
@@ -57,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.evidence.cli import export
 
             return asyncio.run(export(settings, args.case, args.format))
+        elif args.cmd == "bulk":
+            from bot.bulk.cli import bulk
+
+            return asyncio.run(bulk(settings, args.file, args.by, check_only=args.check))
         elif args.cmd == "checklists":
             from bot.checklist.templates import load_templates
 

@@ -33,10 +33,13 @@ class OktaOptions(_Strict):
     keep_groups: tuple[str, ...] = ()
     # Apps whose accounts Okta deprovisions (appName or app instance id); Okta's app links do not say.
     provisioned_apps: tuple[str, ...] = ()
+    # HTTP requests in flight to Okta at once: under its 75 per org, leaving room for other integrations.
+    max_concurrency: int = Field(default=50, ge=1, le=1000)
 
 
 class GraphOptions(_Strict):
     keep_groups: tuple[str, ...] = ()
+    max_concurrency: int = Field(default=20, ge=1, le=1000)  # HTTP requests in flight to Graph at once
 
 
 class AssetOptions(_Strict):
@@ -47,6 +50,13 @@ class AssetOptions(_Strict):
     intune: bool = True  # also list Intune managed devices when Graph is configured
     return_days: int = Field(default=14, ge=0, le=365)  # return deadline = cutoff + this
     remind_every_hours: float = Field(default=24, gt=0)
+
+
+class BulkOptions(_Strict):
+    # One private channel per person besides the batch's threads (created in the background, Tier 2).
+    person_channels: bool = False
+    # Rooms set up at once; Slack's per-channel posting limit binds long before this.
+    setup_concurrency: int = Field(default=4, ge=1, le=32)
 
 
 class OrgConfig(_Strict):
@@ -63,6 +73,7 @@ class OrgConfig(_Strict):
     okta: OktaOptions = OktaOptions()
     graph: GraphOptions = GraphOptions()
     assets: AssetOptions = AssetOptions()
+    bulk: BulkOptions = BulkOptions()
     role_cache_seconds: float = Field(default=60.0, ge=0, le=60)
 
     @field_validator("workday_end")

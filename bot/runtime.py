@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assets.register import RegisterFile
 from bot.assets.service import AssetHooks, AssetService, graph_devices
+from bot.bulk.service import BulkOffboarding
 from bot.cases.flow import Offboarding
 from bot.cases.service import CaseService
 from bot.checklist.service import ChecklistService
@@ -34,6 +35,8 @@ from bot.revocation.service import RevocationService
 from bot.roles import RoleDirectory
 from bot.schedule.service import Schedule
 from handlers.asset_actions import SlackAssetBoard
+from handlers.slack_batch_room import SlackBatchRoom
+from handlers.slack_client import PacedWebClient
 from handlers.slack_people import SlackPeople
 from handlers.slack_revocation_board import SlackRevocationBoard
 from handlers.slack_workspace import SlackWorkspace
@@ -43,13 +46,16 @@ WORK_SLOTS = 16
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
-    """One client with one connection pool for the whole process (a new connection per call is 3x slower)."""
-    return AsyncWebClient(
+    """One client with one connection pool for the whole process (a new connection per call is 3x slower),
+    its calls queued per method and channel (handlers/slack_client.py)."""
+    return PacedWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)),
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=8),
+            # Calls queue per method before they are sent, so a 429 is waited out by few; generous
+            # retries keep a layoff's backlog from being dropped.
+            AsyncRateLimitErrorRetryHandler(max_retry_count=30),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
@@ -72,6 +78,7 @@ class Runtime:
     revocation: RevocationFlow | None = None
     schedule: Schedule | None = None
     assets: AssetService | None = None
+    bulk: BulkOffboarding | None = None
 
     # Work done after Slack's ack runs a few at a time, so a burst of clicks cannot starve the acks.
     work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
@@ -79,6 +86,8 @@ class Runtime:
     async def close(self) -> None:
         if self.schedule is not None:
             await self.schedule.stop()
+        if self.bulk is not None:
+            await self.bulk.settle()
         if self.revocation is not None:
             await self.revocation.settle()
             await self.revocation.service.aclose()
@@ -94,7 +103,10 @@ def identity_systems(settings: Settings, config: OrgConfig) -> dict[str, Identit
         from bot.revocation.okta import OktaSystem
 
         systems["okta"] = OktaSystem(
-            settings.okta_org_url, settings.okta_api_token, provisioned_apps=config.okta.provisioned_apps
+            settings.okta_org_url,
+            settings.okta_api_token,
+            provisioned_apps=config.okta.provisioned_apps,
+            max_concurrency=config.okta.max_concurrency,
         )
     if settings.graph_access_token or (
         settings.graph_tenant_id and settings.graph_client_id and settings.graph_client_secret
@@ -107,6 +119,7 @@ def identity_systems(settings: Settings, config: OrgConfig) -> dict[str, Identit
             tenant_id=settings.graph_tenant_id or None,
             client_id=settings.graph_client_id or None,
             client_secret=settings.graph_client_secret or None,
+            max_concurrency=config.graph.max_concurrency,
         )
     if config.dry_run:
         systems = {name: DryRunSystem(system) for name, system in systems.items()}
@@ -162,6 +175,10 @@ async def build_runtime(
     schedule = Schedule(db, clock, config, offboarding, revocation, assets=assets)
     # The schedule first: a case's cutoff job exists before slower room set-up (inventory) runs.
     offboarding.hooks.insert(0, schedule)
+    bulk = BulkOffboarding(offboarding, people, config, SlackBatchRoom(slack, workspace, clock))
+    offboarding.hooks.append(bulk)
+    if revocation is not None:
+        revocation.listeners.append(bulk.steps_finished)
     return Runtime(
         settings,
         config,
@@ -177,4 +194,5 @@ async def build_runtime(
         revocation,
         schedule,
         assets,
+        bulk,
     )

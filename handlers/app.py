@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import (
     asset_actions,
+    bulk,
     case_actions,
     checklist_actions,
     commands,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-LISTENERS = (asset_actions, commands, form, checklist_actions, revocation_actions, case_actions, home)
+LISTENERS = (asset_actions, bulk, commands, form, checklist_actions, revocation_actions, case_actions, home)
 
 
 def create_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:

@@ -20,6 +20,7 @@ from bot.clock import Clock, SystemClock
 from bot.errors import Conflict, NotFound
 from handlers.errors import after_ack
 from handlers.render import assets as render
+from handlers.slack_workspace import room_thread
 
 log = logging.getLogger(__name__)
 STEP_ACTION = re.compile(rf"^{render.ASSET_STEP}(:[a-z_]+)?$")
@@ -59,7 +60,9 @@ class SlackAssetBoard:
                             "assets page of case %s not updated: %s", case.id, e.response.get("error")
                         )
             else:
-                resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, blocks=blocks)
+                resp = await self.client.chat_postMessage(
+                    channel=case.channel_id, text=text, blocks=blocks, thread_ts=room_thread(case)
+                )
                 ts = resp["ts"]
             refs.append({"ts": ts, "ids": ids})
         return {"assets": {"pages": refs}} if refs != posted else {}

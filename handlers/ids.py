@@ -43,3 +43,6 @@ ACCEPT_REMAINDER = "accept_remainder"
 ACCEPT_FORM = "accept_remainder_form"
 
 CLIENT_FORM = "offboard_client_form"
+
+BULK_FORM = "bulk_form"
+BULK_CONFIRM = "bulk_confirm"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
+
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,10 +25,34 @@ def to_person(user: dict) -> Person:
 
 
 class SlackPeople:
-    def __init__(self, client: AsyncWebClient) -> None:
+    """Lookups are remembered for a minute: a batch is checked, then checked again when it starts,
+    and users.info (Tier 4) / users.lookupByEmail (Tier 3) would otherwise spend the limit twice."""
+
+    def __init__(self, client: AsyncWebClient, ttl: float = 60.0) -> None:
         self.client = client
+        self.ttl = ttl
+        self._seen: dict[tuple[str, str], tuple[float, Person | None]] = {}
 
     async def person(self, user_id: str) -> Person | None:
+        return await self._remembered(("id", user_id), self._person)
+
+    async def by_email(self, email: str) -> Person | None:
+        return await self._remembered(("email", email.lower()), self._by_email)
+
+    async def _remembered(
+        self, key: tuple[str, str], look: Callable[[str], Awaitable[Person | None]]
+    ) -> Person | None:
+        now = time.monotonic()
+        seen = self._seen.get(key)
+        if seen is not None and now - seen[0] < self.ttl:
+            return seen[1]
+        if len(self._seen) > 50_000:  # a bound, not an LRU: lookups come in bursts
+            self._seen.clear()
+        found = await look(key[1])
+        self._seen[key] = (now, found)
+        return found
+
+    async def _person(self, user_id: str) -> Person | None:
         try:
             resp = await self.client.users_info(user=user_id)
         except SlackApiError as e:
@@ -34,7 +61,7 @@ class SlackPeople:
             raise
         return to_person(resp["user"])
 
-    async def by_email(self, email: str) -> Person | None:
+    async def _by_email(self, email: str) -> Person | None:
         try:
             resp = await self.client.users_lookupByEmail(email=email)
         except SlackApiError as e:

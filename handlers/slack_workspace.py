@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -20,6 +20,17 @@ from handlers.render.text import clip
 log = logging.getLogger(__name__)
 MAX_CHANNEL_NAME = 80
 INVITE_BATCH = 100  # conversations.invite takes at most 100 users a call
+
+
+def room_thread(case: Case) -> str | None:
+    """In a batch's shared channel, everything about a person goes in the thread under their checklist."""
+    pages = case.messages.get("checklist") or []
+    return pages[0]["ts"] if case.messages.get("shared_room") and pages else None
+
+
+def _page_thread(case: Case, pages: list[dict[str, Any]]) -> str | None:
+    """A batch's channel shows one message per person: further checklist pages go in its thread."""
+    return pages[0]["ts"] if case.messages.get("shared_room") and pages else None
 
 
 def channel_slug(name: str) -> str:
@@ -45,19 +56,31 @@ class SlackWorkspace:
 
     async def open_room(self, case: Case, invitees: Sequence[str]) -> tuple[str, str]:
         day = case.last_day.isoformat()
+        topic = f"Offboarding {case.subject_name} · last day {day} · case {case.id}"
+        return await self.private_channel(
+            lambda suffix: channel_name(case.subject_name, day, suffix),
+            [u for u in invitees if u != case.subject_id],
+            topic,
+        )
+
+    async def private_channel(
+        self, name_for: Callable[[str], str], invitees: Sequence[str], topic: str
+    ) -> tuple[str, str]:
+        """A new private channel (a free name: -2, -3 … on `name_taken`), its people and its topic."""
         channel: dict[str, Any] | None = None
         for attempt in range(12):
             suffix = "" if attempt == 0 else f"-{attempt + 1}" if attempt < 10 else f"-{secrets.token_hex(3)}"
-            name = channel_name(case.subject_name, day, suffix)
             try:
-                channel = (await self.client.conversations_create(name=name, is_private=True))["channel"]
+                channel = (await self.client.conversations_create(name=name_for(suffix), is_private=True))[
+                    "channel"
+                ]
                 break
             except SlackApiError as e:
                 if e.response.get("error") != "name_taken":
                     raise
         if channel is None:
             raise RuntimeError("could not find a free channel name")
-        people = [u for u in invitees if u and u not in (case.subject_id, self.bot_user_id)]
+        people = [u for u in invitees if u and u != self.bot_user_id]
         for i in range(0, len(people), INVITE_BATCH):
             try:
                 await self.client.conversations_invite(
@@ -66,7 +89,6 @@ class SlackWorkspace:
             except SlackApiError as e:
                 if e.response.get("error") != "already_in_channel":
                     raise
-        topic = f"Offboarding {case.subject_name} · last day {day} · case {case.id}"
         await self.client.conversations_setTopic(channel=channel["id"], topic=clip(topic, 250))
         return channel["id"], channel["name"]
 
@@ -81,7 +103,9 @@ class SlackWorkspace:
             pages = []
             for n, keys in enumerate(render.pages(items)):
                 blocks = render.page_blocks(case, items, keys, first=n == 0, now=self.clock.now())
-                resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, blocks=blocks)
+                resp = await self.client.chat_postMessage(
+                    channel=case.channel_id, text=text, blocks=blocks, thread_ts=_page_thread(case, pages)
+                )
                 pages.append({"ts": resp["ts"], "keys": keys})
             return {"checklist": pages}
         placed = {key for page in posted for key in page["keys"]}
@@ -96,7 +120,9 @@ class SlackWorkspace:
             for start in range(room, len(late), render.ITEMS_PER_PAGE):
                 keys = late[start : start + render.ITEMS_PER_PAGE]
                 blocks = render.page_blocks(case, items, keys, first=False)
-                resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, blocks=blocks)
+                resp = await self.client.chat_postMessage(
+                    channel=case.channel_id, text=text, blocks=blocks, thread_ts=_page_thread(case, posted)
+                )
                 posted.append({"ts": resp["ts"], "keys": keys})
             refs = {"checklist": posted}
         for n, page in enumerate(posted):
@@ -111,7 +137,9 @@ class SlackWorkspace:
     async def tell(self, case: Case, text: str, *, thread: str | None = None) -> str | None:
         if not case.channel_id:
             return None
-        resp = await self.client.chat_postMessage(channel=case.channel_id, text=text, thread_ts=thread)
+        resp = await self.client.chat_postMessage(
+            channel=case.channel_id, text=text, thread_ts=thread or room_thread(case)
+        )
         return resp["ts"]
 
     async def tell_person(self, user_id: str, text: str, *, case: Case | None = None) -> None:
@@ -142,8 +170,13 @@ class SlackWorkspace:
             )
 
     async def close_room(self, case: Case) -> None:
-        try:
-            await self.client.conversations_archive(channel=case.channel_id)
-        except SlackApiError as e:
-            if e.response.get("error") != "already_archived":
-                raise
+        """Archive the case's own channel; a batch's shared channel stays for the other cases."""
+        own = (case.messages.get("person_channel") or {}).get("id")
+        for channel in (own, None if case.messages.get("shared_room") else case.channel_id):
+            if not channel:
+                continue
+            try:
+                await self.client.conversations_archive(channel=channel)
+            except SlackApiError as e:
+                if e.response.get("error") != "already_archived":
+                    raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any  # parsed JSON, form dict, or None
     status: int = 0  # filled in once answered
+    at: float = field(default_factory=time.time)  # when it arrived (benchmarks time the last write)
 
 
 @dataclass

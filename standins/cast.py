@@ -110,3 +110,35 @@ def seed_identity(okta: object | None, graph: object | None, cast: Cast | None =
         g.add_auth_method(found.graph_user, "phone")  # type: ignore[attr-defined]
         found.devices = (g.add_device(found.graph_user, "JANE-LAPTOP"),)  # type: ignore[attr-defined]
     return found
+
+
+def seed_departures(
+    slack: SlackStandIn, okta: object | None, graph: object | None, count: int, cast: Cast | None = None
+) -> list[str]:
+    """`count` people leaving together (a layoff), known to Slack, Okta and Microsoft 365 like Jane:
+    a group, a factor and a session in Okta; a licence, a group, an auth method and a laptop in Graph.
+    Returns their Slack ids (ULEAVE0001 …)."""
+    cast = cast or Cast()
+    zones = ("America/New_York", "America/Chicago", "America/Los_Angeles", "America/Denver")
+    okta_group = okta.add_group("All staff") if okta is not None else ""  # type: ignore[attr-defined]
+    if graph is not None:
+        sku = graph.add_sku("SPE_E3")  # type: ignore[attr-defined]
+        m365_group = graph.add_group("Everyone")  # type: ignore[attr-defined]
+    ids = []
+    for n in range(1, count + 1):
+        uid, first, last = f"ULEAVE{n:04d}", "Person", f"Number{n:04d}"
+        email = cast.email(uid)
+        slack.add_user(uid, f"person.{n:04d}", email, tz=zones[n % len(zones)], real_name=f"{first} {last}")
+        if okta is not None:
+            user = okta.add_user(email, first, last)  # type: ignore[attr-defined]
+            okta.add_member(okta_group, user)  # type: ignore[attr-defined]
+            okta.add_factor(user)  # type: ignore[attr-defined]
+            okta.add_session(user)  # type: ignore[attr-defined]
+        if graph is not None:
+            user = graph.add_user(email, f"{first} {last}", mail=email)  # type: ignore[attr-defined]
+            graph.assign_license(user, sku)  # type: ignore[attr-defined]
+            graph.add_member(m365_group, user)  # type: ignore[attr-defined]
+            graph.add_auth_method(user, "microsoftAuthenticator", default=True)  # type: ignore[attr-defined]
+            graph.add_device(user, f"LAPTOP-{n:04d}")  # type: ignore[attr-defined]
+        ids.append(uid)
+    return ids

@@ -66,7 +66,10 @@ class _Bucket:
 
     def roll(self, now: float, window: float) -> None:
         if now >= self.start + window:
-            self.start, self.used = now, 0
+            # On a whole second, so the integer X-Rate-Limit-Reset is exactly when the window ends
+            # (a window shorter than what floor() takes off starts at `now`).
+            start = math.floor(now)
+            self.start, self.used = (start if now < start + window else now), 0
 
 
 class OktaStandIn(StandIn):

@@ -113,6 +113,10 @@ class _Checker:
         kind = el["type"]
         self.max_len(el.get("action_id"), 255, ptr + "/action_id")
         self.text(el.get("placeholder"), 150, ptr + "/placeholder", plain=True, required=False)
+        if kind == "plain_text_input" and el.get("max_length", 0) > 3000:
+            self.err("must be less than 3001", ptr + "/max_length")
+        if kind == "file_input" and not 1 <= el.get("max_files", 10) <= 10:
+            self.err("must be between 1 and 10", ptr + "/max_files")
         if kind == "button":
             self.text(el.get("text"), 75, ptr + "/text", plain=True)
             self.max_len(el.get("value"), 2000, ptr + "/value")

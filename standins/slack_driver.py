@@ -23,6 +23,8 @@ def default_value(element: dict[str, Any]) -> dict[str, Any] | None:
         return {"type": kind, "selected_user": element.get("initial_user")}
     if kind == "plain_text_input":
         return {"type": kind, "value": element.get("initial_value")}
+    if kind == "file_input":
+        return {"type": kind, "files": []}
     return None
 
 
@@ -49,6 +51,8 @@ def state_values(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any
                 }
             elif kind == "users_select":
                 state["selected_user"] = answer
+            elif kind == "file_input":
+                state["files"] = answer  # file objects, as SlackStandIn.add_file returns them
             else:
                 state["value"] = answer
         values[block["block_id"]] = {element["action_id"]: state}

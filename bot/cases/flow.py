@@ -30,6 +30,10 @@ class CaseHooks:
     """What other concerns (revocation, schedule) do when a case changes. Defaults do nothing."""
 
     async def opened(self, case: Case) -> None: ...
+    async def opened_many(self, cases: Sequence[Case]) -> None:
+        for case in cases:
+            await self.opened(case)
+
     async def room_ready(self, case: Case) -> None: ...
     async def rescheduled(self, case: Case) -> None: ...
     async def finished(self, case: Case) -> None: ...
@@ -90,16 +94,27 @@ class Offboarding:
 
     async def launch(self, case: Case) -> Case:
         """A case just opened: tell the other concerns, then set up its room."""
-        for hook in self.hooks:
-            await hook.opened(case)  # involuntary exits start revoking here, before the room exists
+        await self.opened(case)
         return await self.setup_room(case)
 
-    async def setup_room(self, case: Case) -> Case:
-        invitees = {case.manager_id, case.requested_by}
-        for role in ("hr", "it", "security"):
-            invitees |= await self.roles.members(role)
-        invitees.discard(case.subject_id)
-        channel_id, name = await self.workspace.open_room(case, sorted(invitees))
+    async def opened(self, case: Case) -> None:
+        await self.opened_many([case])
+
+    async def opened_many(self, cases: Sequence[Case]) -> None:
+        for hook in self.hooks:
+            await hook.opened_many(cases)  # involuntary exits start revoking here, before any room exists
+
+    async def setup_room(self, case: Case, *, shared: tuple[str, str] | None = None) -> Case:
+        """The case's own private channel, or (a batch) a thread in the batch's channel: `shared`."""
+        if shared is None:
+            invitees = {case.manager_id, case.requested_by}
+            for role in ("hr", "it", "security"):
+                invitees |= await self.roles.members(role)
+            invitees.discard(case.subject_id)
+            channel_id, name = await self.workspace.open_room(case, sorted(invitees))
+        else:
+            channel_id, name = shared
+            await self.cases.save_messages(case.id, {"shared_room": True})
         await self.cases.attach_room(case.id, channel_id, name)
         await self.show(await self.cases.get(case.id))
         case = await self.cases.get(case.id)  # now with the checklist's message refs

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
 
 OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
+DRAFT, STARTED = "draft", "started"  # a batch is checked (draft), then started once
 
 
 class Case(Base):
@@ -47,7 +48,7 @@ class Case(Base):
 
 
 class Batch(Base):
-    """A group of departures sharing one cutoff (layoff day)."""
+    """A group of departures started together (layoff day): one coordination channel, one summary."""
 
     __tablename__ = "batches"
 
@@ -56,4 +57,11 @@ class Batch(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel_id: Mapped[str | None] = mapped_column(String(64))
     summary_ts: Mapped[str | None] = mapped_column(String(32))
-    cutoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cutoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the earliest of its cases
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    # The CSV as submitted: kept so the evidence of every case names exactly what HR sent.
+    source: Mapped[str] = mapped_column(Text, default="")
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    person_channels: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel_name: Mapped[str | None] = mapped_column(String(80))

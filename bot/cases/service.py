@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.cases.models import CANCELLED, CLOSED, OPEN, Case
+from bot.cases.models import CANCELLED, CLOSED, DRAFT, OPEN, STARTED, Batch, Case
 from bot.cases.requests import MAILBOX, PHONE, REASONS, ClientRequest, OffboardRequest, client_subject
 from bot.checklist.models import ChecklistItem
 from bot.checklist.templates import Template, TemplateSet
@@ -140,6 +140,13 @@ class CaseService:
     # -- opening ----------------------------------------------------------------------------
     async def open(self, req: OffboardRequest, *, manager_id: str | None = None) -> Case:
         subject, template = await self.validate(req)
+        case, opened = self.new_case(req, subject, template, manager_id)
+        return await self._insert(case, template, subject.display, **opened)
+
+    def new_case(
+        self, req: OffboardRequest, subject: Person, template: Template, manager_id: str | None
+    ) -> tuple[Case, dict[str, Any]]:
+        """A validated request as an unsaved case, and what its `case.opened` event records."""
         now = self.clock.now()
         last_day = req.last_day or cal.local_today(now, subject.tz)
         req_day = OffboardRequest(**{**req.__dict__, "last_day": last_day})
@@ -162,18 +169,50 @@ class CaseService:
             messages={},
             created_at=now,
         )
-        return await self._insert(
-            case,
-            template,
-            subject.display,
-            subject=subject.id,
-            subject_email=subject.email,
-            template=template.name,
-            reason=req.reason,
-            last_day=last_day.isoformat(),
-            cutoff_at=cutoff.isoformat(),
-            options=req.options(),
-        )
+        opened = {
+            "subject": subject.id,
+            "subject_email": subject.email,
+            "template": template.name,
+            "reason": req.reason,
+            "last_day": last_day.isoformat(),
+            "cutoff_at": cutoff.isoformat(),
+            "options": req.options(),
+        }
+        return case, opened
+
+    async def open_batch(
+        self, batch_id: int, entries: Sequence[tuple[Case, Template, dict[str, Any]]]
+    ) -> list[Case]:
+        """A checked draft batch starts: all its cases, items and first events in one transaction,
+        all or none. Starting a batch twice (double submit, second replica) is refused."""
+        try:
+            async with self.db.transaction() as session:
+                batch = await session.get(Batch, batch_id, with_for_update=True)
+                if batch is None or batch.status != DRAFT:
+                    raise Conflict("This batch has already been started.")
+                batch.status = STARTED
+                batch.cutoff_at = min((case.cutoff_at for case, _, _ in entries), default=None)
+                for case, template, opened in entries:
+                    case.batch_id = batch_id
+                    session.add(case)
+                    await session.flush()
+                    for item in self._items(case, template):
+                        session.add(item)
+                    await self.evidence.add(
+                        session,
+                        case.id,
+                        "case.opened",
+                        case.requested_by,
+                        batch=batch_id,
+                        source_sha256=batch.source_sha256,
+                        **opened,
+                    )
+        except IntegrityError:
+            raise Conflict(
+                "Someone opened an offboarding for a person in this batch meanwhile; nothing was started. "
+                "Check the batch again."
+            ) from None
+        return [case for case, _, _ in entries]
 
     async def _insert(self, case: Case, checklist: Template, who: str, **opened: Any) -> Case:
         """The case, its items and its first event, in one transaction."""
@@ -298,10 +337,6 @@ class CaseService:
         async with self.db.sessions() as session:
             return await session.scalar(select(Case).where(Case.open_subject == subject_id))
 
-    async def by_channel(self, channel_id: str) -> Case | None:
-        async with self.db.sessions() as session:
-            return await session.scalar(select(Case).where(Case.channel_id == channel_id))
-
     async def open_cases(self) -> Sequence[Case]:
         async with self.db.sessions() as session:
             return list(await session.scalars(select(Case).where(Case.status == OPEN).order_by(Case.id)))
@@ -313,6 +348,12 @@ class CaseService:
                 update(Case).where(Case.id == case_id).values(channel_id=channel_id, channel_name=name)
             )
             await self.evidence.add(session, case_id, "room.opened", "bot", channel=channel_id, name=name)
+
+    async def set_manager(self, case_id: int, manager_id: str) -> None:
+        """The manager found in Okta/Graph after the case opened (batches look managers up later)."""
+        async with self.db.transaction() as session:
+            await session.execute(update(Case).where(Case.id == case_id).values(manager_id=manager_id))
+            await self.evidence.add(session, case_id, "manager.found", "bot", manager=manager_id)
 
     async def add_items(
         self, case: Case, new: list[tuple[str, str]], *, role: str, kind: str, actor: str, due: str = "+1d"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from bot import permissions
@@ -16,6 +16,7 @@ from bot.revocation.review import AccessReview
 from bot.revocation.service import BOT, RevocationBoard, RevocationService
 
 log = logging.getLogger(__name__)
+SHOW_AT_ONCE = 4
 
 
 class RevocationFlow(CaseHooks):
@@ -32,6 +33,14 @@ class RevocationFlow(CaseHooks):
         self.review = review
         self.cases = offboarding.cases
         self._tasks: set[asyncio.Task] = set()
+        # Results shown in the background go to Slack a few at a time: at a layoff's cutoff hundreds
+        # of cases finish together, and a herd of retries would outlast slack_sdk's retry budget.
+        self._showing = asyncio.Semaphore(SHOW_AT_ONCE)
+        # Told whenever steps of a case finish (a batch's summary counts them).
+        self.listeners: list[Callable[[Case], Awaitable[None]]] = []
+        self._revoking = 0  # scheduled runs in progress
+        self._quiet = asyncio.Event()
+        self._quiet.set()
         offboarding.close_guards.append(review.blocking)
         offboarding.record_notes.append(review.record_lines)
 
@@ -92,12 +101,22 @@ class RevocationFlow(CaseHooks):
 
     async def run_all(self, case: Case, actor: str, *, show_later: bool = False) -> list[ChecklistItem]:
         """Every open step. With show_later (the scheduler at cutoff), Slack is updated in the
-        background: revocations for the next cases must never wait on Slack's rate limits."""
-        finished = await self.service.run_all(case, await self.cases.items(case.id), actor)
-        if show_later:
-            self._spawn(self.after(case, finished))
-        else:
+        background once no scheduled run is revoking: revocations for the next cases must never
+        wait on Slack's rate limits, nor share the CPU with showing results."""
+        if not show_later:
+            finished = await self.service.run_all(case, await self.cases.items(case.id), actor)
             await self.after(case, finished)
+            return finished
+        self._revoking += 1
+        self._quiet.clear()
+        try:
+            finished = await self.service.run_all(case, await self.cases.items(case.id), actor)
+        finally:
+            self._revoking -= 1
+            if not self._revoking:
+                self._quiet.set()
+        await self._tell_listeners(case, finished)
+        self._spawn(self._show_later(case, finished))
         return finished
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -105,10 +124,21 @@ class RevocationFlow(CaseHooks):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _show_later(self, case: Case, finished: Sequence[ChecklistItem]) -> None:
+        while self._revoking:  # a cutoff's burst: the CPU goes to revoking, results are shown after
+            await self._quiet.wait()
+        async with self._showing:
+            await self.after(case, finished)
+
+    async def _tell_listeners(self, case: Case, finished: Sequence[ChecklistItem]) -> None:
+        for listener in self.listeners if finished else ():
+            await listener(case)
+
     async def after(self, case: Case, finished: Sequence[ChecklistItem]) -> None:
         """Show what happened: a reply per step, the panel and the checklist updated, maybe close."""
         if not finished:
             return
+        await self._tell_listeners(case, finished)
         case = await self.cases.get(case.id)
         if case.messages.get("revocation"):
             await self.board.show_results(case, finished)

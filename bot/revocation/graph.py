@@ -13,6 +13,7 @@ from typing import Any
 from bot.revocation.contract import CallRecord, LookupFailed, PlannedCall, StepOptions, StepOutcome, Subject
 from bot.revocation.graph_client import (
     CALLS,
+    RATE_WAIT,
     GraphFailure,
     GraphHandle,
     Op,
@@ -22,6 +23,7 @@ from bot.revocation.graph_client import (
 )
 from bot.revocation.graph_mail import GraphMailSteps
 from bot.revocation.graph_reads import METHOD_KINDS
+from bot.revocation.pacing import Pacer
 
 BLOCK = "graph.block_sign_in"
 REVOKE = "graph.revoke_sessions"
@@ -50,13 +52,19 @@ class GraphSystem(GraphMailSteps):
         backoff: float = 0.5,
         retries: int = 3,
         timeout: float = 30.0,
+        max_concurrency: int = 20,
+        max_rate_wait: float = RATE_WAIT,
     ) -> None:
+        """max_concurrency: HTTP requests in flight at once, all calls of this system together;
+        max_rate_wait: how long one call keeps retrying throttling (429, 503, 504) before it fails."""
         if not access_token and not (tenant_id and client_id and client_secret):
             raise ValueError("GraphSystem needs access_token, or tenant_id + client_id + client_secret")
         self.base_url = base_url.rstrip("/")
         self._auth = dict(access_token=access_token, tenant_id=tenant_id, client_id=client_id)
         self._secret = client_secret
         self.backoff, self.retries, self.timeout = backoff, retries, timeout
+        self.max_rate_wait = max_rate_wait
+        self.pacer = Pacer("graph", max_concurrency=max_concurrency)  # outlives rebuilt clients
         self._handle: GraphHandle | None = None
         self._sku_cache: dict[str, str] | None = None
 
@@ -89,12 +97,17 @@ class GraphSystem(GraphMailSteps):
                 backoff=self.backoff,
                 retries=self.retries,
                 timeout=self.timeout,
+                pacer=self.pacer,
             )
         return self._handle.client
 
     async def _call(self, send: Callable[[], Awaitable[Any]], *, idempotent: bool = True) -> Any:
         return await call_with_retries(
-            send, retries=self.retries, backoff=self.backoff, idempotent=idempotent
+            send,
+            retries=self.retries,
+            backoff=self.backoff,
+            idempotent=idempotent,
+            rate_wait=self.max_rate_wait,
         )
 
     async def aclose(self) -> None:

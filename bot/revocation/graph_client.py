@@ -2,21 +2,29 @@
 
 msgraph, kiota and httpx are imported inside the functions: importing msgraph costs about 0.4 s, and
 processes that never talk to Graph should not pay it.
+
+Every HTTP attempt, each retry of the SDK's RetryHandler included, waits for a slot of the system's
+Pacer ("read" for GET, "write" for the rest: Graph's identity write limit is the one layoff day
+meets), so a 429's Retry-After holds back every request of the process, not just the one that got it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from bot.revocation.contract import CallRecord, PlannedCall
+from bot.revocation.pacing import Pacer
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-MAX_BACKOFF = 8.0  # seconds, cap for our own retries of 500/502/timeouts
+MAX_BACKOFF = 8.0  # seconds, cap for our own retries of 500/502/503/504/timeouts
+RATE_WAIT = 900.0  # seconds: how long a call keeps retrying throttling before it is reported failed
+THROTTLED = (429, 503, 504)  # the SDK's RetryHandler retries these itself first
 # The calls of the step being run; the recorder middleware appends one record per HTTP attempt.
 CALLS: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar("graph_calls", default=None)
 T = TypeVar("T")
@@ -82,17 +90,32 @@ def _reason(status: int | None) -> str:
 
 
 async def call_with_retries(
-    send: Callable[[], Awaitable[T]], *, retries: int, backoff: float, idempotent: bool = True
+    send: Callable[[], Awaitable[T]],
+    *,
+    retries: int,
+    backoff: float,
+    idempotent: bool = True,
+    rate_wait: float = RATE_WAIT,
 ) -> T:
     """Send one SDK call. The SDK's RetryHandler already retries 429/503/504 (honouring Retry-After);
     this adds capped backoff for 500/502 and network errors, never for a permanent 4xx. A call that is
-    not idempotent is resent only when it never left (connection refused)."""
-    attempt = 0
+    not idempotent is resent only when it never left (connection refused).
+
+    A 429 the RetryHandler gave up on is sent again until `rate_wait` seconds have passed since the
+    call began: the pacer holds it until Retry-After has passed. So are 503/504 of idempotent calls,
+    after a capped backoff (a 429 was not processed; a 503/504 may have been)."""
+    attempt, waits, started = 0, 0, time.monotonic()
     while True:
         try:
             return await send()
         except Exception as exc:
             failure = failure_from(exc)
+            throttled = failure.status == 429 or (failure.status in THROTTLED and idempotent)
+            if throttled and time.monotonic() - started < rate_wait:
+                if failure.status != 429:
+                    await asyncio.sleep(min(backoff * 2**waits, MAX_BACKOFF))
+                waits += 1
+                continue
             if failure.transient and attempt < retries and (idempotent or not failure.sent):
                 await asyncio.sleep(min(backoff * 2**attempt, MAX_BACKOFF))
                 attempt += 1
@@ -122,8 +145,10 @@ def build_client(
     backoff: float,
     retries: int,
     timeout: float,
+    pacer: Pacer,
 ) -> GraphHandle:
-    """A GraphServiceClient on `base_url` whose httpx pipeline records every attempt into CALLS."""
+    """A GraphServiceClient on `base_url` whose httpx pipeline paces every attempt with `pacer` and
+    records it into CALLS."""
     import httpx
     from kiota_abstractions.authentication import (
         AccessTokenProvider,
@@ -159,6 +184,15 @@ def build_client(
                 calls.append(CallRecord(request.method, path, response.status_code, rid))
             return response
 
+    class Pacing(BaseMiddleware):
+        """After the RetryHandler, so each of its retries waits for a slot too."""
+
+        async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
+            async with pacer.slot("read" if request.method == "GET" else "write") as ticket:
+                response = await super().send(request, transport)
+                ticket.observe(response.status_code, {k.lower(): v for k, v in response.headers.items()})
+            return response
+
     class StaticToken(AccessTokenProvider):
         async def get_authorization_token(
             self, uri: str, additional_authentication_context: Any = None
@@ -187,7 +221,7 @@ def build_client(
         if isinstance(handler, RetryHandler):
             handler.backoff_factor = backoff  # exponential part; Retry-After, when sent, wins
     telemetry = options.get(GraphTelemetryHandlerOption.get_key())
-    middleware += [GraphTelemetryHandler(options=telemetry), Recorder()]
+    middleware += [GraphTelemetryHandler(options=telemetry), Pacing(), Recorder()]
     http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), http2=True)
     http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
     adapter = GraphRequestAdapter(auth, client=http)

@@ -30,8 +30,9 @@ class OktaSystem:
     def __init__(
         self, org_url: str, token: str, *, provisioned_apps: Iterable[str] = (), **client_options: Any
     ) -> None:
-        """client_options: OktaClient's retry and timeout settings (max_retries is the SDK's own
-        429/503/504 retries; attempts/backoff are ours around each call).
+        """client_options: OktaClient's retry, timeout and pacing settings (max_retries is the SDK's
+        own 429/503/504 retries; attempts/backoff are ours around each call; max_concurrency bounds
+        the HTTP requests in flight, all calls of this system together).
 
         provisioned_apps: appName or appInstanceId of apps Okta provisions (appLinks do not say).
         """

@@ -11,6 +11,10 @@ API errors of `Success`/`None` operations, 3-tuples `(None, response, error)` on
 answer (refused, timeout) or a 429/503/504 without Date and X-Rate-Limit-Reset, and pydantic
 errors when its models reject a body, JSONDecodeError on an empty JSON error body. `call` ignores
 all of that and reads what went over the wire.
+
+Every HTTP attempt, the SDK's own retries included, waits for a slot of the client's Pacer, in one of
+two buckets mirroring Okta's user read and write limits: "read" for GET, "write" for the rest. So
+one 429 holds back every call of the process until the window resets, not just the one that got it.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ import json
 import logging
 import os
 import random
+import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.revocation.contract import CallRecord
+from bot.revocation.pacing import Pacer
 
 TRANSIENT = {408, 429, 500, 502, 503, 504}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -87,8 +92,13 @@ class OktaClient:
         backoff: float = 0.5,
         backoff_cap: float = 4.0,
         attempts: int = 4,
-        max_rate_wait: float = 60.0,
+        max_rate_wait: float = 900.0,
+        max_concurrency: int = 50,
     ) -> None:
+        """attempts/backoff: our retries of no-answer, 5xx and bare 429s around each call; a 429 that
+        carries Okta's rate headers uses none of them and is retried until `max_rate_wait` seconds
+        have passed since the call began (the pacer holds it until the window resets).
+        max_concurrency: HTTP requests in flight at once, under Okta's 75 per org."""
         parts = urlsplit(org_url)
         self.loopback = parts.hostname in LOOPBACK
         if parts.scheme != "https" and not (parts.scheme == "http" and self.loopback):
@@ -97,6 +107,7 @@ class OktaClient:
         self.max_retries, self.timeout = max_retries, timeout
         self.backoff, self.backoff_cap = backoff, backoff_cap
         self.attempts, self.max_rate_wait = attempts, max_rate_wait
+        self.pacer = Pacer("okta", max_concurrency=max_concurrency)
         self._sdk: Any = None
         self._session: Any = None
 
@@ -134,7 +145,7 @@ class OktaClient:
         logging.getLogger(LOGGER_NAME).disabled = not config["client"]["logging"]["enabled"]
         bases = tuple(getattr(importlib.import_module(m), c) for m, c in API_MODULES)
         sdk = type("OktaOffboardingApi", bases, {})(config)  # Client is built the same way, from all APIs
-        sdk._request_executor = RequestExecutor(config, NoOpCache(), _recording(HTTPClient))
+        sdk._request_executor = RequestExecutor(config, NoOpCache(), _recording(HTTPClient, self.pacer))
         self._session = aiohttp.ClientSession()
         sdk._request_executor.set_session(self._session)
         return sdk
@@ -150,7 +161,8 @@ class OktaClient:
             self._sdk = self._build()
         exchanges: list[Exchange] = []
         reply = OktaReply(False)
-        for attempt in range(self.attempts):
+        attempt, started = 0, time.monotonic()
+        while True:
             sink: list[Exchange] = []
             token = _wire.set(sink)
             error: Exception | None = None
@@ -162,23 +174,28 @@ class OktaClient:
                 _wire.reset(token)
             exchanges += sink
             reply = normalise(sink[-1] if sink else None, error)
-            if reply.ok or not sink or reply.status not in {*TRANSIENT, None} or attempt + 1 == self.attempts:
+            if reply.ok or not sink or reply.status not in {*TRANSIENT, None}:
                 break
-            await asyncio.sleep(self.delay(attempt, sink[-1]))
+            if rate_limited(sink[-1]):  # not a failure, a queue: the pacer holds the next try
+                if time.monotonic() - started < self.max_rate_wait:
+                    continue
+                break
+            attempt += 1
+            if attempt == self.attempts:
+                break
+            await asyncio.sleep(self.delay(attempt - 1))
         if not reply.ok and len(exchanges) > 1:
             reply.words += f" (after {len(exchanges)} tries)"
         reply.exchanges = exchanges
         return reply
 
-    def delay(self, attempt: int, last: Exchange) -> float:
-        if last.status == 429 and "x-rate-limit-reset" in last.headers and "date" in last.headers:
-            try:  # the SDK gave up: wait for the window Okta announced, as the SDK does (+1 s)
-                now = parsedate_to_datetime(last.headers["date"]).timestamp()
-                wait = float(last.headers["x-rate-limit-reset"]) - now + 1
-                return min(max(wait, 0.0), self.max_rate_wait)
-            except (TypeError, ValueError):
-                pass
+    def delay(self, attempt: int) -> float:
         return min(self.backoff_cap, self.backoff * 2**attempt) * random.uniform(0.8, 1.0)
+
+
+def rate_limited(last: Exchange) -> bool:
+    """A 429 with Okta's rate headers (a rate or concurrency limit); a bare one may be anything."""
+    return last.status == 429 and "x-rate-limit-reset" in last.headers
 
 
 def normalise(last: Exchange | None, error: Exception | None) -> OktaReply:
@@ -204,16 +221,33 @@ def normalise(last: Exchange | None, error: Exception | None) -> OktaReply:
     return OktaReply(False, last.status, data, words)
 
 
-def _recording(base: type) -> type:
+def _recording(base: type, pacer: Pacer) -> type:
     class RecordingHTTPClient(base):  # type: ignore[misc, valid-type]
         async def send_request(self, request: dict[str, Any]) -> Any:
-            result = await super().send_request(request)
-            _, response, body, error = result
+            bucket = "read" if request["method"].upper() == "GET" else "write"
+            async with pacer.slot(bucket) as ticket:
+                result = await super().send_request(request)
+                _, response, body, error = result
+                status = response.status if response is not None else None
+                headers = _headers(response) if response is not None else {}
+                if status is not None:
+                    ticket.observe(status, headers)
             sink = _wire.get()
             if sink is not None:
-                status = response.status if response is not None else None
-                headers = {k.lower(): v for k, v in response.headers.items()} if response is not None else {}
                 sink.append(Exchange(request["method"], request["url"], status, headers, body, error))
             return result
 
     return RecordingHTTPClient
+
+
+def _headers(response: Any) -> dict[str, str]:
+    """Lower-case names; of repeated X-Rate-Limit-* headers the smallest, as the SDK reads them."""
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    for name in ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"):
+        values = response.headers.getall(name, []) if hasattr(response.headers, "getall") else []
+        if len(values) > 1:
+            try:
+                headers[name] = min(values, key=float)
+            except ValueError:
+                pass
+    return headers

@@ -21,6 +21,7 @@ from bot.cases.service import CaseService
 from bot.errors import NotAllowed
 from bot.evidence.service import Evidence
 from bot.revocation.contract import AccessState, LookupFailed
+from bot.revocation.pacing import low_priority
 from bot.revocation.service import RevocationService
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,12 @@ class AccessReview:
         found: dict[str, AccessState | str] = {}
         for name, system in self.service.systems.items():
             try:
-                subject = await self.service.subject(system, case)
-                if subject is None:
-                    found[name] = f"no {name} user with login {case.subject_email}"
-                    continue
-                found[name] = await system.read_access(subject, options)
+                with low_priority():  # inventory and verification reads wait for revocations
+                    subject = await self.service.subject(system, case)
+                    if subject is None:
+                        found[name] = f"no {name} user with login {case.subject_email}"
+                        continue
+                    found[name] = await system.read_access(subject, options)
             except LookupFailed as e:
                 found[name] = f"could not be read: {e}"
             except Exception as e:  # a read must never break the case

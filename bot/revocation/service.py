@@ -50,8 +50,9 @@ class RevocationService:
         people: People,
         config: OrgConfig,
         *,
-        concurrency: int = 8,
+        concurrency: int = 200,
     ) -> None:
+        """concurrency: steps in flight at once; each system's Pacer bounds and paces the HTTP requests."""
         self.systems = systems
         self.checklist = checklist
         self.evidence = evidence

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -201,6 +202,18 @@ class Schedule(CaseHooks):
         await self.tick()
 
     # -- hooks --------------------------------------------------------------------------------
+    async def opened_many(self, cases: Sequence[Case]) -> None:
+        """Before any room (a batch's rooms may take minutes), in one write to the job store."""
+        if not self.is_leader:
+            return
+        due = await self._next_due([c.id for c in cases])
+        wanted = {
+            job_id: (when, case.id)
+            for case in cases
+            for job_id, when in self._wanted(case, due.get(case.id)).items()
+        }
+        await self._apply(wanted)
+
     async def room_ready(self, case: Case) -> None:
         await self.plan(case)
 
@@ -258,11 +271,25 @@ class Schedule(CaseHooks):
                 )
             )
         await asyncio.gather(*(self._bounded(self.cutoff(cid)) for cid in cutoffs))
+        await self._plan_strangers()
         await asyncio.gather(*(self._bounded(self.remind(cid)) for cid in reminders))
         if self.assets is not None:
             mention = f"<!subteam^{self.config.role_groups['it']}>"
             for case_id, text_ in await self.assets.remind_overdue(now, mention):
                 await self.workspace.tell(await self.cases.get(case_id), text_)
+
+    async def _plan_strangers(self) -> None:
+        """Jobs for cases another process opened (`offboard-bot bulk`): on time from the next tick on."""
+        if self._scheduler is None:
+            return
+        async with self.db.sessions() as session:
+            waiting = list(
+                await session.scalars(select(Case).where(Case.status == OPEN, Case.cutoff_done_at.is_(None)))
+            )
+        strangers = [c for c in waiting if f"case:{c.id}:cutoff" not in self._known]
+        due = await self._next_due([c.id for c in strangers]) if strangers else {}
+        for case in strangers:
+            await self.plan(case, due.get(case.id), lookup=False)
 
     async def _bounded(self, work: object) -> None:
         async with self._limit:
