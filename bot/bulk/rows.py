@@ -32,6 +32,11 @@ SLACK_ID = re.compile(r"<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?")
 EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n", ""}
+# option -> (its choices, the choice that names a person, the field that person goes in)
+CHOICES = {
+    "mailbox": (MAILBOX, "delegate", "mailbox_delegate"),
+    "phone": (PHONE, "forward", "phone_forward_to"),
+}
 
 
 @dataclass(frozen=True)
@@ -176,26 +181,18 @@ def parse_options(row: Row) -> Options:
     for part in filter(None, (p.strip() for p in re.split(r"[;\n]", row.options))):
         key, _, value = (s.strip().lower() for s in part.partition("="))
         raw_value = part.partition("=")[2].strip()
-        if key == "mailbox":
+        if key in CHOICES:
+            choices, needs_who, target_field = CHOICES[key]
             kind, _, target = value.partition(":")
-            if kind not in MAILBOX:
-                row.problem("options", f"mailbox must be one of {', '.join(MAILBOX)}; got '{value}'")
+            if kind not in choices:
+                row.problem("options", f"{key} must be one of {', '.join(choices)}; got '{value}'")
                 continue
-            found.mailbox = kind
-            if kind == "delegate":
-                found.mailbox_delegate = who(raw_value.partition(":")[2]) if target else None
-                if found.mailbox_delegate is None:
-                    row.problem("options", "mailbox=delegate:<who> needs a Slack user id or an email")
-        elif key == "phone":
-            kind, _, target = value.partition(":")
-            if kind not in PHONE:
-                row.problem("options", f"phone must be one of {', '.join(PHONE)}; got '{value}'")
-                continue
-            found.phone = kind
-            if kind == "forward":
-                found.phone_forward_to = who(raw_value.partition(":")[2]) if target else None
-                if found.phone_forward_to is None:
-                    row.problem("options", "phone=forward:<who> needs a Slack user id or an email")
+            setattr(found, key, kind)
+            if kind == needs_who:
+                named = who(raw_value.partition(":")[2]) if target else None
+                setattr(found, target_field, named)
+                if named is None:
+                    row.problem("options", f"{key}={needs_who}:<who> needs a Slack user id or an email")
         elif key in ("backup_data", "backup"):
             if value not in YES | NO:
                 row.problem("options", f"backup_data must be yes or no; got '{value}'")

@@ -100,6 +100,9 @@ class IdentitySystem(Protocol):
     """Okta or Microsoft Graph, as the revocation service sees it."""
 
     name: str  # "okta" | "graph"
+    # True when the steps after the first (the cutoff itself) do not depend on each other and may run
+    # at once: fewer round trips per person, and reads need not queue behind throttled writes.
+    independent_after_first: bool
 
     def step_names(self, options: StepOptions) -> list[str]:
         """The steps this system contributes, in the order they should run."""

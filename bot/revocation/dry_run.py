@@ -22,6 +22,7 @@ class DryRunSystem:
     def __init__(self, real: IdentitySystem) -> None:
         self.real = real
         self.name = real.name
+        self.independent_after_first = real.independent_after_first
 
     def step_names(self, options: StepOptions) -> list[str]:
         return self.real.step_names(options)

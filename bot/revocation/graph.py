@@ -40,6 +40,7 @@ class GraphSystem(GraphMailSteps):
     """Offboarding steps against Microsoft Graph v1.0."""
 
     name = "graph"
+    independent_after_first = False  # mailbox and OneDrive need the licences that a later step removes
 
     def __init__(
         self,

@@ -26,6 +26,7 @@ AFTER_CUTOFF = ("okta.clear_sessions", "okta.revoke_grants", "okta.reset_factors
 
 class OktaSystem:
     name = "okta"
+    independent_after_first = True  # once suspended: sessions, grants, factors, groups in any order
 
     def __init__(
         self, org_url: str, token: str, *, provisioned_apps: Iterable[str] = (), **client_options: Any

@@ -152,20 +152,23 @@ class RevocationService:
         return [i for i in items if i.kind == "revocation" and i.status != DONE]
 
     async def run_all(self, case: Case, items: Sequence[ChecklistItem], actor: str) -> list[ChecklistItem]:
-        """Every open step: systems in parallel, each system's steps in order (suspend before the rest)."""
+        """Every open step: systems in parallel, each system's steps in order (suspend before the rest;
+        Okta's steps after it at once)."""
         by_system: dict[str, list[ChecklistItem]] = {}
         for item in await self.pending_steps(items):
             by_system.setdefault((item.step or "").split(".", 1)[0], []).append(item)
 
-        async def one_system(steps: list[ChecklistItem]) -> list[ChecklistItem]:
-            done = []
-            for item in steps:
-                finished = await self.run_step(case, item.key, actor)
-                if finished is not None:
-                    done.append(finished)
-            return done
+        async def one(item: ChecklistItem) -> ChecklistItem | None:
+            return await self.run_step(case, item.key, actor)
 
-        results = await asyncio.gather(*(one_system(s) for s in by_system.values()))
+        async def one_system(name: str, steps: list[ChecklistItem]) -> list[ChecklistItem]:
+            at_once = getattr(self.systems.get(name), "independent_after_first", False)
+            first, rest = (steps[:1], steps[1:]) if at_once else (steps, [])
+            done = [await one(item) for item in first]
+            done += await asyncio.gather(*(one(item) for item in rest))
+            return [d for d in done if d is not None]
+
+        results = await asyncio.gather(*(one_system(n, s) for n, s in by_system.items()))
         return [item for batch in results for item in batch]
 
     async def preview(self, case: Case, items: Sequence[ChecklistItem]) -> dict[str, list[PlannedCall] | str]:
