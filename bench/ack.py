@@ -21,8 +21,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from common import PG_ADMIN, Child, child_loop, pg_database, pg_drop, pin
@@ -74,7 +76,8 @@ async def start_bare(slack_url: str):
     from bot.runtime import slack_client
 
     settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack_url)
-    bolt = AsyncApp(client=slack_client(settings), signing_secret=SECRET, token=TOKEN)
+    client = slack_client(settings)
+    bolt = AsyncApp(client=client, signing_secret=SECRET, token=TOKEN)
 
     @bolt.command("/offboard")
     async def offboard(ack):  # type: ignore[no-untyped-def]
@@ -94,7 +97,22 @@ async def start_bare(slack_url: str):
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, None, port, {"case": 1, "key": "final-pay", "channel": "CGENERAL", "ts": "1.000001"}
+    return (
+        runner,
+        _Closes(client),
+        port,
+        {"case": 1, "key": "final-pay", "channel": "CGENERAL", "ts": "1.000001"},
+    )
+
+
+@dataclass
+class _Closes:
+    """The bare app's Slack client, closed like the bot's runtime (its session would leak at exit)."""
+
+    client: Any
+
+    async def close(self) -> None:
+        await self.client.session.close()
 
 
 async def start_bot(slack_url: str, db_url: str, tmp: str):

@@ -16,8 +16,8 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-PER_CHANNEL = {"chat.postMessage", "chat.update", "chat.postEphemeral"}  # limits counted per channel
-IN_FLIGHT = 4  # calls in flight per key
+PER_CHANNEL = {"chat.postMessage"}  # its limit is about one message a second per channel
+IN_FLIGHT = 8  # calls in flight per key (a method, or chat.postMessage and a channel)
 
 
 class PacedWebClient(AsyncWebClient):

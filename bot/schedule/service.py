@@ -283,12 +283,15 @@ class Schedule(CaseHooks):
         if self._scheduler is None:
             return
         async with self.db.sessions() as session:
-            waiting = list(
-                await session.scalars(select(Case).where(Case.status == OPEN, Case.cutoff_done_at.is_(None)))
+            waiting = await session.scalars(
+                select(Case.id).where(Case.status == OPEN, Case.cutoff_done_at.is_(None))
             )
-        strangers = [c for c in waiting if f"case:{c.id}:cutoff" not in self._known]
-        due = await self._next_due([c.id for c in strangers]) if strangers else {}
-        for case in strangers:
+            strangers = [cid for cid in waiting if f"case:{cid}:cutoff" not in self._known]
+            cases = (
+                list(await session.scalars(select(Case).where(Case.id.in_(strangers)))) if strangers else []
+            )
+        due = await self._next_due([c.id for c in cases]) if cases else {}
+        for case in cases:
             await self.plan(case, due.get(case.id), lookup=False)
 
     async def _bounded(self, work: object) -> None:
