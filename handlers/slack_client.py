@@ -16,8 +16,12 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-PER_CHANNEL = {"chat.postMessage"}  # its limit is about one message a second per channel
-IN_FLIGHT = 8  # calls in flight per key (a method, or chat.postMessage and a channel)
+# Keyed per channel: chat.postMessage's limit is about one message a second per channel; the others
+# are keyed per channel too, so one busy channel does not hold every other channel's updates.
+PER_CHANNEL = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
+# At most this many calls in flight per key. With 8, a 500-person layoff lost one reminder after 30
+# retries (bench/layoff.py); with 4, none.
+IN_FLIGHT = 4
 
 
 class PacedWebClient(AsyncWebClient):
