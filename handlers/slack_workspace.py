@@ -22,14 +22,11 @@ MAX_CHANNEL_NAME = 80
 INVITE_BATCH = 100  # conversations.invite takes at most 100 users a call
 
 
-def room_thread(case: Case) -> str | None:
-    """In a batch's shared channel, everything about a person goes in the thread under their checklist."""
-    pages = case.messages.get("checklist") or []
-    return pages[0]["ts"] if case.messages.get("shared_room") and pages else None
-
-
-def _page_thread(case: Case, pages: list[dict[str, Any]]) -> str | None:
-    """A batch's channel shows one message per person: further checklist pages go in its thread."""
+def room_thread(case: Case, pages: list[dict[str, Any]] | None = None) -> str | None:
+    """In a batch's shared channel, everything about a person (further checklist pages included) goes
+    in the thread under their first checklist page; `pages`: the pages posted so far, when not saved yet."""
+    if pages is None:
+        pages = case.messages.get("checklist") or []
     return pages[0]["ts"] if case.messages.get("shared_room") and pages else None
 
 
@@ -104,7 +101,7 @@ class SlackWorkspace:
             for n, keys in enumerate(render.pages(items)):
                 blocks = render.page_blocks(case, items, keys, first=n == 0, now=self.clock.now())
                 resp = await self.client.chat_postMessage(
-                    channel=case.channel_id, text=text, blocks=blocks, thread_ts=_page_thread(case, pages)
+                    channel=case.channel_id, text=text, blocks=blocks, thread_ts=room_thread(case, pages)
                 )
                 pages.append({"ts": resp["ts"], "keys": keys})
             return {"checklist": pages}
@@ -121,7 +118,7 @@ class SlackWorkspace:
                 keys = late[start : start + render.ITEMS_PER_PAGE]
                 blocks = render.page_blocks(case, items, keys, first=False)
                 resp = await self.client.chat_postMessage(
-                    channel=case.channel_id, text=text, blocks=blocks, thread_ts=_page_thread(case, posted)
+                    channel=case.channel_id, text=text, blocks=blocks, thread_ts=room_thread(case, posted)
                 )
                 posted.append({"ts": resp["ts"], "keys": keys})
             refs = {"checklist": posted}

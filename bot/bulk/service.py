@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,10 +63,7 @@ class Plan:
         return sum(1 for p in self.rows if p.request.reason == "involuntary")
 
     def by_template(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for p in self.rows:
-            counts[p.template.name] = counts.get(p.template.name, 0) + 1
-        return counts
+        return dict(Counter(p.template.name for p in self.rows))
 
     @property
     def last_days(self) -> tuple[date, date]:
@@ -251,10 +249,9 @@ class BulkOffboarding(CaseHooks):
     async def _set_up(self, batch_id: int, case_ids: list[int], known_managers: set[str]) -> None:
         """The batch in Slack: its channel and summary, then a thread per person, then person channels."""
         batch = await self.draft(batch_id)
-        invitees = {batch.created_by}
-        for role in ("hr", "it", "security"):
-            invitees |= await self.offboarding.roles.members(role)
-        channel_id, name = await self.room.open_room(batch, sorted(invitees))
+        channel_id, name = await self.room.open_room(
+            batch, sorted(await self.offboarding.staff(batch.created_by))
+        )
         async with self.db.transaction() as session:
             row = await session.get(Batch, batch_id)
             assert row is not None
@@ -294,11 +291,9 @@ class BulkOffboarding(CaseHooks):
         case = await self.cases.get(case_id)
         if not case.is_open or case.messages.get("person_channel"):
             return
-        invitees = {case.manager_id, case.requested_by}
-        for role in ("hr", "it", "security"):
-            invitees |= await self.offboarding.roles.members(role)
-        invitees.discard(case.subject_id)
-        channel_id, name = await self.room.open_person_channel(case, sorted(invitees))
+        channel_id, name = await self.room.open_person_channel(
+            case, await self.offboarding.room_invitees(case)
+        )
         await self.cases.save_messages(case_id, {"person_channel": {"id": channel_id, "name": name}})
         await self.offboarding.evidence.record(case_id, "room.opened", "bot", channel=channel_id, name=name)
 

@@ -107,11 +107,7 @@ class Offboarding:
     async def setup_room(self, case: Case, *, shared: tuple[str, str] | None = None) -> Case:
         """The case's own private channel, or (a batch) a thread in the batch's channel: `shared`."""
         if shared is None:
-            invitees = {case.manager_id, case.requested_by}
-            for role in ("hr", "it", "security"):
-                invitees |= await self.roles.members(role)
-            invitees.discard(case.subject_id)
-            channel_id, name = await self.workspace.open_room(case, sorted(invitees))
+            channel_id, name = await self.workspace.open_room(case, await self.room_invitees(case))
         else:
             channel_id, name = shared
             await self.cases.save_messages(case.id, {"shared_room": True})
@@ -121,6 +117,17 @@ class Offboarding:
         for hook in self.hooks:
             await hook.room_ready(case)
         return await self.cases.get(case.id)
+
+    async def staff(self, *also: str) -> set[str]:
+        """HR, IT and security, and whoever else is named."""
+        people = set(also)
+        for role in ("hr", "it", "security"):
+            people |= await self.roles.members(role)
+        return people
+
+    async def room_invitees(self, case: Case) -> list[str]:
+        """Who a case's own channel invites: its manager, who opened it and the staff; never the person."""
+        return sorted((await self.staff(case.manager_id, case.requested_by)) - {case.subject_id})
 
     async def show(self, case: Case, changed: Sequence[str] | None = None) -> None:
         refs = await self.workspace.show_checklist(case, await self.cases.items(case.id), changed)

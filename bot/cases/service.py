@@ -194,18 +194,8 @@ class CaseService:
                 batch.cutoff_at = min((case.cutoff_at for case, _, _ in entries), default=None)
                 for case, template, opened in entries:
                     case.batch_id = batch_id
-                    session.add(case)
-                    await session.flush()
-                    for item in self._items(case, template):
-                        session.add(item)
-                    await self.evidence.add(
-                        session,
-                        case.id,
-                        "case.opened",
-                        case.requested_by,
-                        batch=batch_id,
-                        source_sha256=batch.source_sha256,
-                        **opened,
+                    await self._add(
+                        session, case, template, batch=batch_id, source_sha256=batch.source_sha256, **opened
                     )
         except IntegrityError:
             raise Conflict(
@@ -218,16 +208,19 @@ class CaseService:
         """The case, its items and its first event, in one transaction."""
         try:
             async with self.db.transaction() as session:
-                session.add(case)
-                await session.flush()
-                for item in self._items(case, checklist):
-                    session.add(item)
-                await self.evidence.add(session, case.id, "case.opened", case.requested_by, **opened)
+                await self._add(session, case, checklist, **opened)
         except IntegrityError:
             # Another request (double submit, second replica) opened one first.
             message = f"{who} already has an open offboarding."
             raise InvalidRequest(message, {"subject": message}) from None
         return case
+
+    async def _add(self, session: Any, case: Case, checklist: Template, **opened: Any) -> None:
+        session.add(case)
+        await session.flush()
+        for item in self._items(case, checklist):
+            session.add(item)
+        await self.evidence.add(session, case.id, "case.opened", case.requested_by, **opened)
 
     async def open_client(self, req: ClientRequest) -> Case:
         """A client offboarding: the subject is the client, the account owner acts as its manager."""

@@ -115,7 +115,7 @@ class RevocationFlow(CaseHooks):
             self._revoking -= 1
             if not self._revoking:
                 self._quiet.set()
-        await self._tell_listeners(case, finished)
+        await self._tell_listeners(case, finished)  # now: a batch's summary should not wait for Slack
         self._spawn(self._show_later(case, finished))
         return finished
 
@@ -128,17 +128,19 @@ class RevocationFlow(CaseHooks):
         while self._revoking:  # a cutoff's burst: the CPU goes to revoking, results are shown after
             await self._quiet.wait()
         async with self._showing:
-            await self.after(case, finished)
+            await self.after(case, finished, told=True)
 
     async def _tell_listeners(self, case: Case, finished: Sequence[ChecklistItem]) -> None:
         for listener in self.listeners if finished else ():
             await listener(case)
 
-    async def after(self, case: Case, finished: Sequence[ChecklistItem]) -> None:
-        """Show what happened: a reply per step, the panel and the checklist updated, maybe close."""
+    async def after(self, case: Case, finished: Sequence[ChecklistItem], *, told: bool = False) -> None:
+        """Show what happened: a reply per step, the panel and the checklist updated, maybe close.
+        `told`: the listeners already know of these steps."""
         if not finished:
             return
-        await self._tell_listeners(case, finished)
+        if not told:
+            await self._tell_listeners(case, finished)
         case = await self.cases.get(case.id)
         if case.messages.get("revocation"):
             await self.board.show_results(case, finished)

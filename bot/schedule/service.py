@@ -165,9 +165,21 @@ class Schedule(CaseHooks):
         """(Re)build a case's jobs from the database."""
         if not self.is_leader:
             return
-        if lookup:
-            next_due = (await self._next_due([case.id])).get(case.id)
-        await self._apply({job_id: (when, case.id) for job_id, when in self._wanted(case, next_due).items()})
+        await self.plan_many([case], None if lookup else {case.id: next_due} if next_due else {})
+
+    async def plan_many(self, cases: Sequence[Case], due: dict[int, datetime] | None = None) -> None:
+        """Several cases' jobs in one write to the job store; `due`: their next reminders, if known."""
+        if not self.is_leader or not cases:
+            return
+        if due is None:
+            due = await self._next_due([c.id for c in cases])
+        await self._apply(
+            {
+                job_id: (when, case.id)
+                for case in cases
+                for job_id, when in self._wanted(case, due.get(case.id)).items()
+            }
+        )
 
     async def _next_due(self, case_ids: list[int] | None = None) -> dict[int, datetime]:
         """Per case, the earliest due time of an item still open and not yet reminded."""
@@ -203,16 +215,7 @@ class Schedule(CaseHooks):
 
     # -- hooks --------------------------------------------------------------------------------
     async def opened_many(self, cases: Sequence[Case]) -> None:
-        """Before any room (a batch's rooms may take minutes), in one write to the job store."""
-        if not self.is_leader:
-            return
-        due = await self._next_due([c.id for c in cases])
-        wanted = {
-            job_id: (when, case.id)
-            for case in cases
-            for job_id, when in self._wanted(case, due.get(case.id)).items()
-        }
-        await self._apply(wanted)
+        await self.plan_many(cases)  # before any room: a batch's rooms may take minutes
 
     async def room_ready(self, case: Case) -> None:
         await self.plan(case)
@@ -290,9 +293,7 @@ class Schedule(CaseHooks):
             cases = (
                 list(await session.scalars(select(Case).where(Case.id.in_(strangers)))) if strangers else []
             )
-        due = await self._next_due([c.id for c in cases]) if cases else {}
-        for case in cases:
-            await self.plan(case, due.get(case.id), lookup=False)
+        await self.plan_many(cases)
 
     async def _bounded(self, work: object) -> None:
         async with self._limit:

@@ -19,7 +19,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("source", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("source_sha256", sa.String(64), nullable=False, server_default=""))
         batch.add_column(sa.Column("size", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("person_channels", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(
+            sa.Column("person_channels", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch.add_column(sa.Column("channel_name", sa.String(80), nullable=True))
 
 
