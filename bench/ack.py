@@ -3,7 +3,7 @@
     .venv/bin/python bench/ack.py [--levels 50,200,500]
 
 Three processes: this one sends signed requests (aiohttp) and measures; a child runs the Slack stand-in
-(rate limits off); a child runs one target at a time (the bot through bot.server.start, or a bare Bolt
+(rate limits off); a child runs one target at a time (the bot through wiring.server.start, or a bare Bolt
 AsyncApp behind the same aiohttp adapter). With 2+ CPUs the target gets CPU 0 to itself and the other
 two share CPU 1. Children talk JSON lines over stdin/stdout. After each level the target is asked to
 "settle": it answers once its own asyncio tasks (the listeners' work after ack) are back to baseline.
@@ -73,7 +73,7 @@ async def start_bare(slack_url: str):
     from slack_bolt.async_app import AsyncApp
 
     from bot.config import Settings
-    from bot.runtime import slack_client
+    from wiring.runtime import slack_client
 
     settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack_url)
     client = slack_client(settings)
@@ -122,8 +122,8 @@ async def start_bot(slack_url: str, db_url: str, tmp: str):
     from bot.clock import SystemClock
     from bot.config import Settings, load_org_config
     from bot.schedule.cutoff import non_working_reason
-    from bot.server import start
     from standins.cast import Cast
+    from wiring.server import start
 
     cast = Cast()
     config_path = Path(tmp) / "offboard.yml"

@@ -8,7 +8,7 @@
     over the next 30 days) bulk-inserted with SQLAlchemy core: first start (the scheduler writes ~2 jobs
     per case to apscheduler_jobs), then a restart (jobs already there). RSS once /healthz answers, which
     start() only does after the scheduler reconciled.
-(c) the bot in-process (bot.server.start, real clock) with Okta and Graph stand-ins: a case's cutoff moved
+(c) the bot in-process (wiring.server.start, real clock) with Okta and Graph stand-ins: a case's cutoff moved
     to now + 3 s through the DB and Schedule.plan; delay from the cutoff to Okta's POST .../suspend, x5.
 """
 
@@ -40,12 +40,12 @@ from bot.config import Settings, load_org_config
 from bot.db import sync_url
 from bot.migrate import upgrade
 from bot.schedule.cutoff import local_end_of_day, non_working_reason
-from bot.server import start
 from standins.cast import Cast, seed, seed_identity
 from standins.graph_api import GraphStandIn
 from standins.okta_api import OktaStandIn
 from standins.slack_api import SlackStandIn
 from standins.slack_driver import SlackDriver
+from wiring.server import start
 
 SECRET, TOKEN, OKTA_TOKEN, GRAPH_TOKEN = (
     "bench-secret-77a0",

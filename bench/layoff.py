@@ -9,7 +9,7 @@ window stay; headers stay real: X-Rate-Limit-Reset, Retry-After in real seconds)
 by default so that setting up 500 threads takes a minute or two instead of forty; it is not on the
 measured path (revocations never wait on Slack). Okta's and Graph's are real by default: the bot's
 own CPU work does not shrink with a scale, so a compressed vendor clock would measure the CPU instead.
-This process (CPU 0) runs the bot as `serve` does (bot.server.start, scheduler on), checks and starts
+This process (CPU 0) runs the bot as `serve` does (wiring.server.start, scheduler on), checks and starts
 the batch as `offboard-bot bulk` does, waits for Slack set-up, lets the vendors' windows roll over,
 then moves the bot's clock past the shared cutoff and runs the scheduler's tick.
 
@@ -110,8 +110,8 @@ async def bench(people: int, scale: float, slack_scale: float, db: str) -> None:
     from bot.checklist.models import DONE, FAILED, ChecklistItem
     from bot.clock import FakeClock
     from bot.config import Settings, load_org_config
-    from bot.server import start
     from standins.cast import Cast
+    from wiring.server import start
 
     cast = Cast()
     with tempfile.TemporaryDirectory(prefix="offboard-layoff-") as tmp:

@@ -11,7 +11,7 @@ from bot.errors import NotFound
 
 if TYPE_CHECKING:
     from bot.cases.models import Case
-    from bot.runtime import Runtime
+    from handlers.services import Services
 
 CASE_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits only, and within a 32-bit integer column
 
@@ -39,7 +39,7 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Acting:
-    runtime: Runtime
+    runtime: Services
     user: str | None
     case_id: int | None
     _resolved: tuple[Case | None, frozenset[str]] | None = field(default=None, repr=False)

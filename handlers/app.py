@@ -23,13 +23,13 @@ from handlers import (
 from handlers.acting import Acting, case_id_in
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from handlers.services import Services
 
 log = logging.getLogger(__name__)
 LISTENERS = (asset_actions, bulk, commands, form, checklist_actions, revocation_actions, case_actions, home)
 
 
-def create_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
+def create_app(runtime: Services, client: AsyncWebClient) -> AsyncApp:
     app = AsyncApp(
         client=client,
         signing_secret=runtime.settings.slack_signing_secret,

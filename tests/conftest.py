@@ -13,12 +13,12 @@ import yaml
 
 from bot.clock import FakeClock
 from bot.config import Settings, load_org_config
-from bot.runtime import Runtime
-from bot.server import start
+from handlers.services import Services
 from standins.cast import Cast, seed
 from standins.slack_api import SlackStandIn
 from standins.slack_driver import SlackDriver
 from tests.databases import PostgresDatabase, postgres_reason
+from wiring.server import start
 
 SIGNING_SECRET = "test-signing-secret-8f2a"
 BOT_TOKEN = "xoxb-test-token-77c1"
@@ -76,7 +76,7 @@ def org_config(tmp_path: Path, cast: Cast) -> dict:
 
 @dataclass
 class Bot:
-    runtime: Runtime
+    runtime: Services
     url: str
     driver: SlackDriver
     slack: SlackStandIn

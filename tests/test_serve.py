@@ -39,7 +39,7 @@ async def test_serve_answers_healthz_and_a_signed_offboard(settings_env, slack, 
     port = free_port()
     env = {**os.environ, **settings_env, "PORT": str(port)}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "serve", env=env, cwd=tmp_path,
+        sys.executable, "-m", "wiring", "serve", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -61,7 +61,7 @@ async def test_serve_answers_healthz_and_a_signed_offboard(settings_env, slack, 
 
 
 def test_serve_refuses_bad_config_naming_the_key(tmp_path: Path, capsys, monkeypatch):
-    from bot.cli import main
+    from wiring.cli import main
 
     bad = tmp_path / "bad.yml"
     bad.write_text(
@@ -89,7 +89,7 @@ def test_serve_refuses_bad_config_naming_the_key(tmp_path: Path, capsys, monkeyp
 
 
 def test_serve_requires_tokens(monkeypatch, capsys):
-    from bot.cli import main
+    from wiring.cli import main
 
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         monkeypatch.delenv(name, raising=False)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.bulk.cli import bulk
 from bot.config import Settings
 from standins.cast import seed_departures
 from tests.bulk.conftest import csv_of
 from tests.bulk.test_batch_end_to_end import graph, okta, settings_env  # noqa: F401  (fixtures)
+from wiring.bulk_cli import bulk
 
 
 async def test_the_command_lists_bad_rows_and_starts_nothing(settings_env, slack, cast, tmp_path, capsys):  # noqa: F811

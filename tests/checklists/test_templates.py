@@ -11,11 +11,11 @@ import pytest
 from bot.cases.models import Case
 from bot.checklist.models import ChecklistItem
 from bot.checklist.templates import ROLES, Template, load_templates, parse_template
-from bot.cli import main
 from bot.errors import ConfigError
 from bot.revocation.titles import STEP_TITLES
 from handlers.render.checklist import archive_messages, page_blocks, pages
 from standins.slack_blocks import check_blocks
+from wiring.cli import main
 
 SHIPPED = ("employee", "contractor", "involuntary", "client")
 LAST_DAY = date(2026, 12, 4)

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.cli import main
 from standins.slack_driver import wait_for
 from tests.flows import complete_all, open_case
 from tests.security.helpers import archive_hash
+from wiring.cli import main
 
 
 @pytest.fixture

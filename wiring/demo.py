@@ -13,7 +13,6 @@ import yaml
 from bot.clock import SystemClock
 from bot.config import Settings, load_org_config
 from bot.schedule.cutoff import non_working_reason
-from bot.server import start
 from handlers import ids
 from handlers.render.assets import ASSET_STEP, step_value
 from standins.cast import Cast, seed, seed_identity
@@ -21,6 +20,7 @@ from standins.graph_api import GraphStandIn
 from standins.okta_api import OktaStandIn
 from standins.slack_api import SlackStandIn
 from standins.slack_driver import SlackDriver, wait_for
+from wiring.server import start
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"

@@ -41,11 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         if args.cmd == "serve":
-            from bot.server import serve_forever
+            from wiring.server import serve_forever
 
             asyncio.run(serve_forever(settings))
         elif args.cmd == "demo":
-            from bot.demo import run_demo
+            from wiring.demo import run_demo
 
             return asyncio.run(run_demo())
         elif args.cmd == "db":
@@ -54,15 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             upgrade(settings.database_url)
             print("database schema is up to date")
         elif args.cmd == "verify":
-            from bot.evidence.cli import verify
+            from wiring.evidence_cli import verify
 
             return asyncio.run(verify(settings, args.case))
         elif args.cmd == "export":
-            from bot.evidence.cli import export
+            from wiring.evidence_cli import export
 
             return asyncio.run(export(settings, args.case, args.format))
         elif args.cmd == "bulk":
-            from bot.bulk.cli import bulk
+            from wiring.bulk_cli import bulk
 
             return asyncio.run(bulk(settings, args.file, args.by, check_only=args.check))
         elif args.cmd == "checklists":

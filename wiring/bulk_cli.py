@@ -17,7 +17,7 @@ from bot.errors import DomainError
 
 async def bulk(settings: Settings, path: str, actor: str, *, check_only: bool = False) -> int:
     from bot import migrate
-    from bot.runtime import build_runtime
+    from wiring.runtime import build_runtime
 
     try:
         text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8-sig")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from bot.bulk.service import BulkOffboarding
 from bot.cases.flow import Offboarding
 from bot.cases.service import CaseService
 from bot.checklist.service import ChecklistService
-from bot.checklist.templates import TemplateSet, load_templates
+from bot.checklist.templates import load_templates
 from bot.clock import Clock, SystemClock
 from bot.config import OrgConfig, Settings, load_org_config
 from bot.db import Database
@@ -35,6 +33,7 @@ from bot.revocation.service import RevocationService
 from bot.roles import RoleDirectory
 from bot.schedule.service import Schedule
 from handlers.asset_actions import SlackAssetBoard
+from handlers.services import Services
 from handlers.slack_batch_room import SlackBatchRoom
 from handlers.slack_client import PacedWebClient
 from handlers.slack_people import SlackPeople
@@ -42,7 +41,6 @@ from handlers.slack_revocation_board import SlackRevocationBoard
 from handlers.slack_workspace import SlackWorkspace
 
 log = logging.getLogger(__name__)
-WORK_SLOTS = 16
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -60,40 +58,6 @@ def slack_client(settings: Settings) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
-
-
-@dataclass
-class Runtime:
-    settings: Settings
-    config: OrgConfig
-    clock: Clock
-    db: Database
-    templates: TemplateSet
-    slack: AsyncWebClient
-    evidence: Evidence
-    roles: RoleDirectory
-    cases: CaseService
-    checklist: ChecklistService
-    offboarding: Offboarding
-    revocation: RevocationFlow | None = None
-    schedule: Schedule | None = None
-    assets: AssetService | None = None
-    bulk: BulkOffboarding | None = None
-
-    # Work done after Slack's ack runs a few at a time, so a burst of clicks cannot starve the acks.
-    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
-
-    async def close(self) -> None:
-        if self.schedule is not None:
-            await self.schedule.stop()
-        if self.bulk is not None:
-            await self.bulk.settle()
-        if self.revocation is not None:
-            await self.revocation.settle()
-            await self.revocation.service.aclose()
-        await self.db.dispose()
-        if self.slack.session is not None:
-            await self.slack.session.close()
 
 
 def identity_systems(settings: Settings, config: OrgConfig) -> dict[str, IdentitySystem]:
@@ -128,7 +92,7 @@ def identity_systems(settings: Settings, config: OrgConfig) -> dict[str, Identit
 
 async def build_runtime(
     settings: Settings, *, config: OrgConfig | None = None, clock: Clock | None = None
-) -> Runtime:
+) -> Services:
     config = config or load_org_config(settings.config_path or "")
     clock = clock or SystemClock()
     templates = load_templates(Path(config.templates_dir) if config.templates_dir else None)
@@ -179,7 +143,7 @@ async def build_runtime(
     offboarding.hooks.append(bulk)
     if revocation is not None:
         revocation.listeners.append(bulk.steps_finished)
-    return Runtime(
+    return Services(
         settings,
         config,
         clock,

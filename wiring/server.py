@@ -11,14 +11,15 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot import migrate
 from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
 from handlers.app import create_app
+from handlers.services import Services
+from wiring.runtime import build_runtime
 
 log = logging.getLogger(__name__)
-RUNTIME = web.AppKey("runtime", Runtime)
+RUNTIME = web.AppKey("runtime", Services)
 
 
-def build_web_app(runtime: Runtime) -> web.Application:
+def build_web_app(runtime: Services) -> web.Application:
     bolt = create_app(runtime, runtime.slack)
     web_app = web.Application()
     web_app[RUNTIME] = runtime
@@ -47,7 +48,7 @@ def build_web_app(runtime: Runtime) -> web.Application:
 
 async def start(
     settings: Settings, *, host: str = "0.0.0.0", **runtime_kwargs: object
-) -> tuple[web.AppRunner, Runtime, int]:
+) -> tuple[web.AppRunner, Services, int]:
     """Migrate, build, listen (port 0: any free port). /healthz answers only once all of that is done."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     runtime = await build_runtime(settings, **runtime_kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,3 @@
+from wiring.cli import main
+
+raise SystemExit(main())
