@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/footprint.py [--cases 10000]
 
-(a) `python -m bot serve` as a subprocess against the Slack stand-in run here, SQLite in a temp dir:
+(a) `python -m wiring serve` as a subprocess against the Slack stand-in run here, SQLite in a temp dir:
     spawn -> /healthz 200, then idle RSS (VmRSS of /proc/<pid>/status). First start (migrates) and restart.
 (b) the same with N open cases (employee template, checklist items from CaseService._items, cutoffs spread
     over the next 30 days) bulk-inserted with SQLAlchemy core: first start (the scheduler writes ~2 jobs
@@ -78,12 +78,12 @@ def working_day(start: date, ahead: int) -> date:
 
 
 async def serve(env: dict[str, str], tmp: Path, label: str, limit: float = 240) -> dict:
-    """Spawn `python -m bot serve`; time to /healthz; RSS 3 s later; then SIGTERM."""
+    """Spawn `python -m wiring serve`; time to /healthz; RSS 3 s later; then SIGTERM."""
     port, path = free_port(), tmp / f"serve-{abs(hash(label))}.log"
     log = path.open("wb")
     t0 = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "serve", env={**os.environ, **env, "PORT": str(port)},
+        sys.executable, "-m", "wiring", "serve", env={**os.environ, **env, "PORT": str(port)},
         cwd=tmp, stdout=log, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     up = None
