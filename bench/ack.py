@@ -121,7 +121,7 @@ async def start_bot(slack_url: str, db_url: str, tmp: str):
     from bot.cases.requests import OffboardRequest
     from bot.clock import SystemClock
     from bot.config import Settings, load_org_config
-    from bot.schedule.cutoff import non_working_reason
+    from bot.workdays import non_working_reason
     from standins.cast import Cast
     from wiring.server import start
 

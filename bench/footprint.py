@@ -39,7 +39,7 @@ from bot.clock import SystemClock
 from bot.config import Settings, load_org_config
 from bot.db import sync_url
 from bot.migrate import upgrade
-from bot.schedule.cutoff import local_end_of_day, non_working_reason
+from bot.workdays import local_end_of_day, non_working_reason
 from standins.cast import Cast, seed, seed_identity
 from standins.graph_api import GraphStandIn
 from standins.okta_api import OktaStandIn

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.schedule.cutoff import local_today
+from bot.workdays import local_today
 from handlers.errors import after_ack
 from handlers.render.form import client_form, offboard_form
 

@@ -12,7 +12,7 @@ import yaml
 
 from bot.clock import SystemClock
 from bot.config import Settings, load_org_config
-from bot.schedule.cutoff import non_working_reason
+from bot.workdays import non_working_reason
 from handlers import ids
 from handlers.render.assets import ASSET_STEP, step_value
 from standins.cast import Cast, seed, seed_identity

@@ -19,7 +19,7 @@ from bot.db import Database
 from bot.errors import Conflict, InvalidRequest, NotFound
 from bot.evidence.service import Evidence
 from bot.ports import People, Person
-from bot.schedule import cutoff as cal
+from bot import workdays as cal
 
 # (template, form options) -> the revocation steps of configured systems, e.g. ["okta.suspend", …]
 StepCatalogue = Callable[[str, dict], list[tuple[str, str]]]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.schedule import cutoff as cal
+from bot import workdays as cal
 
 
 def test_both_sides_of_utc():

@@ -1,0 +1,1 @@
+"""Layoff day: many departures from one CSV, one batch."""
