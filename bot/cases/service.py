@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot import workdays as cal
 from bot.cases.models import CANCELLED, CLOSED, DRAFT, OPEN, STARTED, Batch, Case
 from bot.cases.requests import MAILBOX, PHONE, REASONS, ClientRequest, OffboardRequest, client_subject
 from bot.checklist.models import ChecklistItem
@@ -19,7 +20,6 @@ from bot.db import Database
 from bot.errors import Conflict, InvalidRequest, NotFound
 from bot.evidence.service import Evidence
 from bot.ports import People, Person
-from bot import workdays as cal
 
 # (template, form options) -> the revocation steps of configured systems, e.g. ["okta.suspend", …]
 StepCatalogue = Callable[[str, dict], list[tuple[str, str]]]
