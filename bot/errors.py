@@ -4,11 +4,13 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A refusal the person who acted should read; never a crash."""
+    """A refusal the person who acted should read; never a crash. `by`: the person whose earlier
+    action it names (the chat side words it, e.g. "… already done by @Hana")."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, by: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.by = by
 
 
 class InvalidRequest(DomainError):

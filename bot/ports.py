@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from bot.cases.models import Case
     from bot.checklist.models import ChecklistItem
+    from bot.notices import Notice
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,11 @@ class Workspace(Protocol):
         self, case: Case, items: Sequence[ChecklistItem], changed: Sequence[str] | None = None
     ) -> dict[str, Any]: ...
 
-    async def tell(self, case: Case, text: str, *, thread: str | None = None) -> str | None: ...
+    async def notify(self, case: Case, notice: Notice) -> None:
+        """Tell the people on the case; the chat side words it and picks the place."""
+        ...
 
-    async def tell_person(self, user_id: str, text: str, *, case: Case | None = None) -> None: ...
+    async def notify_person(self, user_id: str, notice: Notice) -> None: ...
 
     async def post_archive(
         self,

@@ -18,6 +18,7 @@ from handlers import ids
 from handlers.acting import metadata
 from handlers.errors import after_ack
 from handlers.render import batch as render
+from handlers.render.notices import error_text
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,6 @@ def register(app: AsyncApp) -> None:
             await client.views_update(view_id=view["id"], view=render.bulk_form([str(x) for x in e.errors]))
             return
         except DomainError as e:
-            await client.views_update(view_id=view["id"], view=render.message_view(f":no_entry: {e.message}"))
+            await client.views_update(view_id=view["id"], view=render.message_view(f":no_entry: {error_text(e)}"))
             return
         await client.views_update(view_id=view["id"], view=render.started_view(len(cases), batch_id))

@@ -13,6 +13,7 @@ from handlers import ids
 from handlers.errors import after_ack
 from handlers.form import refusal_view
 from handlers.render import case_forms
+from handlers.render.notices import error_text
 
 
 def _input(view: dict[str, Any], block: str) -> Any:
@@ -61,13 +62,13 @@ def register(app: AsyncApp) -> None:
         try:
             permissions.check_case_admin(roles, "change the last day")
         except NotAllowed as e:
-            await ack(response_action="update", view=refusal_view(e.message))
+            await ack(response_action="update", view=refusal_view(error_text(e)))
             return
         await ack()
         try:
             await runtime.offboarding.change_last_day(case, day, context["actor"], roles)
         except InvalidRequest as e:
-            await client.chat_postMessage(channel=context["actor"], text=f":no_entry: {e.message}")
+            await client.chat_postMessage(channel=context["actor"], text=f":no_entry: {error_text(e)}")
 
     @app.view(ids.CANCEL_FORM)
     @after_ack

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.errors import DomainError
+from handlers.render.notices import error_text
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ async def tell(client: Any, body: dict[str, Any], text: str) -> None:
 async def report(error: Exception, body: dict[str, Any], client: Any) -> None:
     """The one mapping from an error to what the person sees."""
     if isinstance(error, DomainError):
-        await tell(client, body, f":no_entry: {error.message}")
+        await tell(client, body, f":no_entry: {error_text(error)}")
         return
     ref = secrets.token_hex(4)
     # Exception text can carry request data; log the type and reference, with the traceback.

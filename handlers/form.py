@@ -14,6 +14,7 @@ from handlers import ids
 from handlers.acting import metadata
 from handlers.errors import after_ack
 from handlers.render.case_forms import confirm_involuntary
+from handlers.render.notices import error_text
 
 log = logging.getLogger(__name__)
 CLIENT_FIELDS = ("client_name", "last_day", "account_owner", "template", "notes")
@@ -87,7 +88,7 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors=field_errors(e))
             return
         except NotAllowed as e:
-            await ack(response_action="update", view=refusal_view(e.message))
+            await ack(response_action="update", view=refusal_view(error_text(e)))
             return
         if req.reason == "involuntary":
             await ack(response_action="push", view=confirm_involuntary(request_to_dict(req), subject.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -14,7 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cases.models import Case
 from bot.checklist.models import ChecklistItem
 from bot.clock import Clock, SystemClock
+from bot.notices import Notice
 from handlers.render import checklist as render
+from handlers.render.notices import in_revocation_thread, notice_text
 from handlers.render.text import clip
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,14 @@ def channel_name(subject: str, day: str, suffix: str = "") -> str:
 
 class SlackWorkspace:
     def __init__(
-        self, client: AsyncWebClient, archive_channel: str, bot_user_id: str = "", clock: Clock | None = None
+        self,
+        client: AsyncWebClient,
+        archive_channel: str,
+        bot_user_id: str = "",
+        clock: Clock | None = None,
+        role_groups: Mapping[str, str] | None = None,
     ) -> None:
+        self.role_groups = dict(role_groups or {})
         self.clock = clock or SystemClock()
         self.client = client
         self.archive_channel = archive_channel
@@ -131,22 +139,17 @@ class SlackWorkspace:
                 )
         return refs
 
-    async def tell(self, case: Case, text: str, *, thread: str | None = None) -> str | None:
+    async def notify(self, case: Case, notice: Notice) -> None:
         if not case.channel_id:
-            return None
-        resp = await self.client.chat_postMessage(
-            channel=case.channel_id, text=text, thread_ts=thread or room_thread(case)
-        )
-        return resp["ts"]
+            return
+        thread = room_thread(case)
+        if in_revocation_thread(notice):
+            thread = (case.messages.get("revocation") or {}).get("thread_ts") or thread
+        text = notice_text(notice, self.role_groups, case.manager_id)
+        await self.client.chat_postMessage(channel=case.channel_id, text=text, thread_ts=thread)
 
-    async def tell_person(self, user_id: str, text: str, *, case: Case | None = None) -> None:
-        if case is not None and case.channel_id and case.is_open:
-            try:
-                await self.client.chat_postEphemeral(channel=case.channel_id, user=user_id, text=text)
-                return
-            except SlackApiError as e:
-                log.info("ephemeral failed (%s); sending a direct message", e.response.get("error"))
-        await self.client.chat_postMessage(channel=user_id, text=text)
+    async def notify_person(self, user_id: str, notice: Notice) -> None:
+        await self.client.chat_postMessage(channel=user_id, text=notice_text(notice, self.role_groups))
 
     async def post_archive(
         self,

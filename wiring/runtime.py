@@ -111,7 +111,9 @@ async def build_runtime(
             bot_user = (await slack.auth_test()).get("user_id", "")
         except Exception as e:  # start anyway; Bolt reports auth problems per request
             log.warning("auth.test failed: %s", type(e).__name__)
-    workspace = SlackWorkspace(slack, config.archive_channel, bot_user, clock=clock)
+    workspace = SlackWorkspace(
+        slack, config.archive_channel, bot_user, clock=clock, role_groups=config.role_groups
+    )
     offboarding = Offboarding(
         cases,
         checklist,

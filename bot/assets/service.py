@@ -37,6 +37,7 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from bot.evidence.service import Evidence
+from bot.notices import AssetsOverdue, OverdueAsset
 
 log = logging.getLogger(__name__)
 BOT = "bot"
@@ -200,7 +201,7 @@ class AssetService:
                 raise NotFound("That asset is not part of this offboarding.")
             current = asset.state
             if to_state not in NEXT[current]:
-                raise Conflict(_refusal(asset, to_state))
+                raise _refusal(asset, to_state)
             values: dict[str, Any] = {"state": to_state, "updated_by": actor, "updated_at": now}
             if to_state in STAMP:
                 values[STAMP[to_state]] = now
@@ -219,7 +220,7 @@ class AssetService:
                 now_is = await session.scalar(
                     select(Asset).where(Asset.id == asset_id).execution_options(populate_existing=True)
                 )
-                raise Conflict(_refusal(now_is or asset, to_state))
+                raise _refusal(now_is or asset, to_state)
             extra = {"return_deadline": deadline.isoformat()} if deadline else {}
             await self.evidence.add(
                 session,
@@ -250,10 +251,9 @@ class AssetService:
             )
             return list(rows)
 
-    async def remind_overdue(self, now: datetime, mention: str = "") -> list[tuple[int, str]]:
-        """Claim the overdue assets not reminded within `remind_every` and word one reminder per case:
-        [(case_id, text)] for the caller to post in each case's room. Each asset is reminded once per
-        period, whoever (tick, replica) asks."""
+    async def remind_overdue(self, now: datetime) -> list[tuple[int, AssetsOverdue]]:
+        """Claim the overdue assets not reminded within `remind_every`, one notice per case for the
+        caller to send to each case. Each asset is reminded once per period, whoever (tick, replica) asks."""
         since = now - self.remind_every
         due = [a for a in await self.overdue(now) if a.reminded_at is None or a.reminded_at <= since]
         by_case: dict[int, list[Asset]] = {}
@@ -279,7 +279,7 @@ class AssetService:
                 await self.evidence.add(
                     session, case_id, "asset.reminder", BOT, assets=[a.asset_tag for a in assets]
                 )
-            messages.append((case_id, overdue_text(assets, mention)))
+            messages.append((case_id, overdue_notice(assets)))
         return messages
 
     # -- licence seats ------------------------------------------------------------------------
@@ -317,29 +317,33 @@ class AssetService:
         return list(seats.values())
 
 
-def _refusal(asset: Asset, to_state: str) -> str:
-    """Why a move cannot happen, naming the asset's current state."""
+def _refusal(asset: Asset, to_state: str) -> Conflict:
+    """Why a move cannot happen, naming the asset's current state (and who moved it there)."""
     label, current = asset.label, asset.state
     if current == to_state:
-        by = f" by <@{asset.updated_by}>" if asset.updated_by and asset.updated_by != BOT else ""
-        return f"{label} is already {STATE_NAMES[current]}{by}."
+        by = asset.updated_by if asset.updated_by and asset.updated_by != BOT else None
+        return Conflict(f"{label} is already {STATE_NAMES[current]}.", by=by)
     if current in FINAL:
-        return f"{label} is already {STATE_NAMES[current]}; nothing more can change."
+        return Conflict(f"{label} is already {STATE_NAMES[current]}; nothing more can change.")
     allowed = " or ".join(STATE_NAMES[s] for s in NEXT[current])
-    return (
+    return Conflict(
         f"{label} is {STATE_NAMES[current]}: it can be marked {allowed} next, "
         f"not {STATE_NAMES.get(to_state, to_state)}."
     )
 
 
-def overdue_text(assets: Sequence[Asset], mention: str = "") -> str:
-    lines = []
-    for a in assets:
-        due = a.return_deadline.strftime("%Y-%m-%d") if a.return_deadline else "?"
-        serial = f", serial {a.serial}" if a.serial else ""
-        lines.append(f"• {a.label}{serial} — {STATE_NAMES[a.state]}, due back {due}")
-    head = f"{mention} " if mention else ""
-    return f"{head}Equipment not returned by its deadline:\n" + "\n".join(lines)
+def overdue_notice(assets: Sequence[Asset]) -> AssetsOverdue:
+    return AssetsOverdue(
+        tuple(
+            OverdueAsset(
+                a.label,
+                a.serial or "",
+                STATE_NAMES[a.state],
+                a.return_deadline.date() if a.return_deadline else None,
+            )
+            for a in assets
+        )
+    )
 
 
 # -- when a case opens -----------------------------------------------------------------------------

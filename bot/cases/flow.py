@@ -17,6 +17,7 @@ from bot.checklist.models import ChecklistItem
 from bot.checklist.service import ChecklistService
 from bot.errors import Conflict, NotAllowed
 from bot.evidence.service import Evidence
+from bot.notices import CloseBlocked, LastDayMoved
 from bot.ports import Workspace
 from bot.roles import RoleDirectory
 
@@ -162,11 +163,7 @@ class Offboarding:
         for guard in self.close_guards:
             blocking = await guard(case_id)
             if blocking:
-                case = await self.cases.get(case_id)
-                await self.workspace.tell(
-                    case,
-                    "Every item is done, but the case stays open: " + "; ".join(blocking[:10]) + ".",
-                )
+                await self.workspace.notify(await self.cases.get(case_id), CloseBlocked(tuple(blocking)))
                 return False
         if not await self.cases.finish(case_id, actor):
             return False
@@ -187,9 +184,7 @@ class Offboarding:
         for hook in self.hooks:
             await hook.rescheduled(case)
         await self.show(case)
-        await self.workspace.tell(
-            case, f"<@{actor}> moved the last day to {day:%a %d %b %Y}; cutoff and reminders are rescheduled."
-        )
+        await self.workspace.notify(case, LastDayMoved(actor, day))
         return case
 
     async def cancel(self, case: Case, actor: str, roles: frozenset[str], reason: str) -> None:

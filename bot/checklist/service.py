@@ -48,8 +48,7 @@ class ChecklistService:
                 )
                 if current is None:
                     raise NotFound("That checklist item no longer exists.")
-                who = f" by <@{current.done_by}>" if current.done_by else ""
-                raise Conflict(f"“{current.title}” is already {current.status}{who}.")
+                raise Conflict(f"“{current.title}” is already {current.status}.", by=current.done_by)
             await self.evidence.add(session, case_id, "item.done", actor, item=key, note=note)
         return await self.item(case_id, key)
 

@@ -20,10 +20,10 @@ from bot.assets.service import AssetService
 from bot.cases.flow import CaseHooks, Offboarding
 from bot.cases.models import OPEN, Case
 from bot.checklist.models import DONE, ChecklistItem
-from bot.checklist.templates import ROLE_NAMES
 from bot.clock import Clock
 from bot.config import OrgConfig
 from bot.db import Database, jobs_url
+from bot.notices import CutoffNeedsPeople, ItemsDue, OverdueDigest
 from bot.revocation.flow import RevocationFlow
 from bot.revocation.service import BOT
 from bot.schedule import jobs
@@ -277,9 +277,8 @@ class Schedule(CaseHooks):
         await self._plan_strangers()
         await asyncio.gather(*(self._bounded(self.remind(cid)) for cid in reminders))
         if self.assets is not None:
-            mention = f"<!subteam^{self.config.role_groups['it']}>"
-            for case_id, text_ in await self.assets.remind_overdue(now, mention):
-                await self.workspace.tell(await self.cases.get(case_id), text_)
+            for case_id, notice in await self.assets.remind_overdue(now):
+                await self.workspace.notify(await self.cases.get(case_id), notice)
 
     async def _plan_strangers(self) -> None:
         """Jobs for cases another process opened (`offboard-bot bulk`): on time from the next tick on."""
@@ -320,13 +319,7 @@ class Schedule(CaseHooks):
             assert self.revocation is not None
             await self.revocation.run_all(case, BOT, show_later=True)
         else:
-            groups = " ".join(f"<!subteam^{self.config.role_groups[r]}>" for r in ("it", "security"))
-            thread = (case.messages.get("revocation") or {}).get("thread_ts")
-            await self.workspace.tell(
-                case,
-                f"{groups} Access cutoff for {case.subject_name} is now. Please run the revocation steps.",
-                thread=thread,
-            )
+            await self.workspace.notify(case, CutoffNeedsPeople(case.subject_name))
         return True
 
     async def verify_late(self, case_id: int) -> bool:
@@ -374,15 +367,7 @@ class Schedule(CaseHooks):
         for item in due:
             by_role.setdefault(item.role, []).append(item)
         for role, items in by_role.items():
-            who = (
-                f"<@{case.manager_id}>"
-                if role == "manager"
-                else f"<!subteam^{self.config.role_groups[role]}>"
-            )
-            titles = "\n".join(f"• {i.title}" for i in items)
-            await self.workspace.tell(
-                case, f"{who} Reminder — due and still open ({ROLE_NAMES[role]}):\n{titles}"
-            )
+            await self.workspace.notify(case, ItemsDue(role, tuple(i.title for i in items)))
         return len(due)
 
     async def digest(self) -> dict[str, int]:
@@ -396,7 +381,7 @@ class Schedule(CaseHooks):
                     .where(Case.status == OPEN, ChecklistItem.status != DONE, ChecklistItem.due_at <= now)
                 )
             )
-        per_person: dict[str, list[str]] = {}
+        per_person: dict[str, list[tuple[str, str]]] = {}
         for case, item in rows:
             owners = (
                 {case.manager_id}
@@ -404,9 +389,9 @@ class Schedule(CaseHooks):
                 else set(await self.offboarding.roles.members(item.role))
             )
             for owner in owners:
-                per_person.setdefault(owner, []).append(f"• {case.subject_name}: {item.title}")
+                per_person.setdefault(owner, []).append((case.subject_name, item.title))
         for person, lines in per_person.items():
-            await self.workspace.tell_person(person, "Your overdue offboarding items:\n" + "\n".join(lines))
+            await self.workspace.notify_person(person, OverdueDigest(tuple(lines)))
         return {p: len(v) for p, v in per_person.items()}
 
 

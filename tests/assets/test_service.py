@@ -27,6 +27,7 @@ from bot.db import Database
 from bot.errors import Conflict, InvalidRequest, NotAllowed, NotFound
 from bot.evidence.service import Evidence
 from bot.revocation.contract import AccessEntry, AccessState
+from handlers.render.notices import error_text, notice_text
 from tests.assets.conftest import make_case
 
 IT, SEC, HR = "UIVAN", "USAM", "UHANA"
@@ -142,7 +143,7 @@ async def test_impossible_moves_are_refused_naming_the_state(service: AssetServi
     await service.move(case, laptop.id, REASSIGNED, IT, IT_ROLES)
     with pytest.raises(Conflict) as twice:
         await service.move(case, laptop.id, REASSIGNED, SEC, frozenset({"security"}))
-    assert twice.value.message == f"Laptop LT-0042 is already reassigned by <@{IT}>."
+    assert error_text(twice.value) == f"Laptop LT-0042 is already reassigned by <@{IT}>."
     with pytest.raises(Conflict, match="already reassigned; nothing more can change"):
         await service.move(case, laptop.id, RETIRED, IT, IT_ROLES)
     with pytest.raises(InvalidRequest):
@@ -210,9 +211,9 @@ async def test_overdue_returns_and_their_reminders(
     late = await service.overdue(clock.now())
     assert [a.asset_tag for a in late] == ["PH-7", "0f8e-device-id"]  # received, and closed cases, are not
 
-    reminders = await service.remind_overdue(clock.now(), mention="<!subteam^SIT>")
+    reminders = await service.remind_overdue(clock.now())
     assert [cid for cid, _ in reminders] == [case.id]
-    text = reminders[0][1]
+    text = notice_text(reminders[0][1], {"it": "SIT"})  # as the Slack side words the notice
     assert text.startswith("<!subteam^SIT> Equipment not returned by its deadline:")
     assert "• Phone PH-7 — label sent, due back" in text and "JANE-LAPTOP (Windows)" in text
     assert await service.remind_overdue(clock.now() + timedelta(hours=1)) == []  # once a day
