@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -10,6 +11,13 @@ if TYPE_CHECKING:
     from bot.cases.models import Case
     from bot.checklist.models import ChecklistItem
     from bot.notices import Notice
+
+
+# How people are named in input (forms, commands, CSV cells): one pattern each, for every reader.
+USER_ID = r"[UW][A-Z0-9]{2,}"
+MENTION = re.compile(rf"<@({USER_ID})(?:\|[^>]*)?>")  # how a chat client sends "@Jane" in text
+USER_REF = re.compile(rf"<?@?({USER_ID})(?:\|[^>]*)?>?")  # a bare id, "@U…" or a mention
+EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.ports import MENTION
 from bot.workdays import local_today
 from handlers.errors import after_ack
 from handlers.render.form import client_form, offboard_form
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 USAGE = "Usage: `/offboard @person` — mention the person who is leaving."
 CLIENT_USAGE = "Usage: `/offboard-client Client name` — name the client whose engagement ends."
 

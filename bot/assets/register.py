@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 
 from bot.assets.models import INTUNE, REGISTER
 from bot.errors import ConfigError
+from bot.ports import EMAIL
 from bot.yaml_lines import LineLoader
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 COLUMNS = ("owner_email", "asset_tag", "kind", "description", "serial")
 REQUIRED = ("owner_email", "asset_tag", "kind")
 LIMITS = {"owner_email": 320, "asset_tag": 100, "kind": 32, "description": 255, "serial": 100}
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_PROBLEMS = 50  # a wholly wrong file should not print ten thousand lines
 
 
@@ -197,7 +196,7 @@ def _validate(path: Path, rows: list[_Row]) -> list[RegisterEntry]:
                 problem(column, f"longer than {limit} characters")
                 bad = True
         email = values["owner_email"].lower()
-        if email and not EMAIL.match(email):
+        if email and not EMAIL.fullmatch(email):
             problem("owner_email", f"not an email address: {values['owner_email']!r}")
             bad = True
         tag = values["asset_tag"]

@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 
 from bot.cases.requests import MAILBOX, PHONE
 from bot.errors import InvalidRequest
+from bot.ports import EMAIL, USER_REF
 
 REQUIRED = ("user", "last_day", "template", "reason")
 OPTIONAL = ("options", "manager", "notes")
 ALIASES = {"email": "user", "slack_user": "user", "person": "user", "last_working_day": "last_day"}
 MAX_ROWS = 2000
 MAX_BYTES = 1_000_000
-SLACK_ID = re.compile(r"<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?")
-EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n", ""}
 # option -> (its choices, the choice that names a person, the field that person goes in)
@@ -93,7 +92,7 @@ class Row:
 
 def who(text: str) -> Who | None:
     text = text.strip()
-    found = SLACK_ID.fullmatch(text)
+    found = USER_REF.fullmatch(text)
     if found:
         return Who(slack_id=found.group(1))
     if EMAIL.fullmatch(text):
