@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -112,7 +112,7 @@ class BulkOffboarding(CaseHooks):
         self.config = config
         self.room = room
         self.summary_every = summary_every
-        self._tasks: set[asyncio.Task] = set()
+        self.background = offboarding.background
         self._dirty: set[int] = set()
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -243,7 +243,7 @@ class BulkOffboarding(CaseHooks):
         cases = await self.cases.open_batch(batch_id, entries)
         await self.offboarding.opened_many(cases)  # cutoffs scheduled; involuntary exits revoke now
         known_managers = {p.subject.id for p in planned if p.manager}
-        self._spawn(self._set_up(batch_id, [c.id for c in cases], known_managers))
+        self.background.spawn(self._set_up(batch_id, [c.id for c in cases], known_managers), "Batch set-up")
         return cases
 
     async def _set_up(self, batch_id: int, case_ids: list[int], known_managers: set[str]) -> None:
@@ -272,13 +272,8 @@ class BulkOffboarding(CaseHooks):
             await self._each(self._person_channel, case_ids)
 
     async def _each(self, work: Any, case_ids: list[int]) -> None:
-        """One failing case must not stop the others; it is logged and the rest go on."""
-        results = await asyncio.gather(*(work(cid) for cid in case_ids), return_exceptions=True)
-        for case_id, result in zip(case_ids, results, strict=True):
-            if isinstance(result, BaseException):
-                log.error(
-                    "batch set-up for case %s failed: %s", case_id, type(result).__name__, exc_info=result
-                )
+        """One failing case must not stop the others; its failure is reported and the rest go on."""
+        await asyncio.gather(*(self.background.run(work(cid), "Batch set-up", cid) for cid in case_ids))
 
     async def _find_manager(self, case: Case) -> None:
         if self.offboarding.manager_of is None:
@@ -311,7 +306,7 @@ class BulkOffboarding(CaseHooks):
         if batch_id in self._dirty:
             return
         self._dirty.add(batch_id)
-        self._spawn(self._refresh_later(batch_id))
+        self.background.spawn(self._refresh_later(batch_id), "Batch summary update")
 
     async def _refresh_later(self, batch_id: int) -> None:
         await asyncio.sleep(self.summary_every)
@@ -362,21 +357,9 @@ class BulkOffboarding(CaseHooks):
         return summary
 
     # -- background work ----------------------------------------------------------------------
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            error = task.exception()
-            log.error("batch background work failed: %s", type(error).__name__, exc_info=error)
-
     async def settle(self) -> None:
         """Wait for background set-up and summary updates (tests, the CLI, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.background.settle()
 
 
 __all__ = ["BatchInvalid", "BulkOffboarding", "Plan", "RowError", "Summary"]

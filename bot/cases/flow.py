@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
 from bot import permissions
+from bot.cases.background import Background
 from bot.cases.models import CANCELLED, Case
 from bot.cases.requests import OffboardRequest
 from bot.cases.service import CaseService
@@ -56,6 +57,7 @@ class Offboarding:
         self.workspace = workspace
         self.evidence = evidence
         self.manager_of = manager_of
+        self.background = Background(cases, evidence, workspace)
         self.hooks: list[CaseHooks] = []
         # Checks that can keep a finished case open (e.g. access not verified gone): reasons, or [].
         self.close_guards: list[Callable[[int], Awaitable[list[str]]]] = []

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot import permissions
 from bot.cases.flow import CaseHooks, Offboarding
@@ -32,7 +31,7 @@ class RevocationFlow(CaseHooks):
         self.offboarding = offboarding
         self.review = review
         self.cases = offboarding.cases
-        self._tasks: set[asyncio.Task] = set()
+        self.background = offboarding.background
         # Results shown in the background go to Slack a few at a time: at a layoff's cutoff hundreds
         # of cases finish together, and a herd of retries would outlast slack_sdk's retry budget.
         self._showing = asyncio.Semaphore(SHOW_AT_ONCE)
@@ -48,7 +47,7 @@ class RevocationFlow(CaseHooks):
     async def opened(self, case: Case) -> None:
         if case.reason == "involuntary":
             # Access ends now: do not wait for the channel to be set up.
-            self._spawn(self.run_all(case, BOT))
+            self.background.spawn(self.run_all(case, BOT), "Revoking access at once", case.id)
 
     async def room_ready(self, case: Case) -> None:
         items = await self.cases.items(case.id)
@@ -72,8 +71,7 @@ class RevocationFlow(CaseHooks):
 
     async def settle(self) -> None:
         """Wait for background runs (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.background.settle()
 
     # -- actions ------------------------------------------------------------------------------
     async def _authorise(self, case: Case, actor: str, roles: frozenset[str], action: str) -> None:
@@ -116,13 +114,8 @@ class RevocationFlow(CaseHooks):
             if not self._revoking:
                 self._quiet.set()
         await self._tell_listeners(case, finished)  # now: a batch's summary should not wait for Slack
-        self._spawn(self._show_later(case, finished))
+        self.background.spawn(self._show_later(case, finished), "Showing the cutoff's results", case.id)
         return finished
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _show_later(self, case: Case, finished: Sequence[ChecklistItem]) -> None:
         while self._revoking:  # a cutoff's burst: the CPU goes to revoking, results are shown after

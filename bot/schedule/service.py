@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,13 @@ FIRE = "bot.schedule.jobs:fire"
 VERIFY_AFTER = timedelta(hours=1)
 STALE_CLAIM = timedelta(minutes=10)  # far beyond one step's retries and backoff
 LATE_CHECK = "one hour after cutoff"
+JOB_NAMES = {
+    "cutoff": "The access cutoff",
+    "remind": "Reminders",
+    "verify": "The verification an hour after cutoff",
+    "tick": "The scheduler's minute check",
+    "digest": "The daily digest",
+}
 
 
 class Schedule(CaseHooks):
@@ -58,6 +65,7 @@ class Schedule(CaseHooks):
         self.cases = offboarding.cases
         self.workspace = offboarding.workspace
         self.evidence = offboarding.evidence
+        self.background = offboarding.background
         self._limit = asyncio.Semaphore(concurrency)
         self._run_scheduler = run_scheduler
         self._scheduler = None
@@ -228,19 +236,15 @@ class Schedule(CaseHooks):
 
     # -- firing -------------------------------------------------------------------------------
     async def fire(self, kind: str, case_id: int) -> None:
-        try:
-            if kind == "cutoff":
-                await self.cutoff(case_id)
-            elif kind == "remind":
-                await self.remind(case_id)
-            elif kind == "verify":
-                await self.verify_late(case_id)
-            elif kind == "tick":
-                await self.tick()
-            elif kind == "digest":
-                await self.digest()
-        except Exception:
-            log.exception("scheduled %s for case %s failed", kind, case_id)
+        work = {
+            "cutoff": lambda: self.cutoff(case_id),
+            "remind": lambda: self.remind(case_id),
+            "verify": lambda: self.verify_late(case_id),
+            "tick": self.tick,
+            "digest": self.digest,
+        }.get(kind)
+        if work is not None:
+            await self.background.run(work(), JOB_NAMES.get(kind, kind), case_id or None)
 
     async def tick(self) -> None:
         """Everything due by the domain clock and not yet done: cutoffs first, then reminders."""
@@ -273,9 +277,9 @@ class Schedule(CaseHooks):
                     .distinct()
                 )
             )
-        await asyncio.gather(*(self._bounded(self.cutoff(cid)) for cid in cutoffs))
+        await asyncio.gather(*(self._bounded(self.cutoff(cid), "cutoff", cid) for cid in cutoffs))
         await self._plan_strangers()
-        await asyncio.gather(*(self._bounded(self.remind(cid)) for cid in reminders))
+        await asyncio.gather(*(self._bounded(self.remind(cid), "remind", cid) for cid in reminders))
         if self.assets is not None:
             for case_id, notice in await self.assets.remind_overdue(now):
                 await self.workspace.notify(await self.cases.get(case_id), notice)
@@ -294,12 +298,9 @@ class Schedule(CaseHooks):
             )
         await self.plan_many(cases)
 
-    async def _bounded(self, work: object) -> None:
+    async def _bounded(self, work: Coroutine[Any, Any, Any], kind: str, case_id: int) -> None:
         async with self._limit:
-            try:
-                await work  # type: ignore[misc]
-            except Exception:
-                log.exception("scheduled work failed")
+            await self.background.run(work, JOB_NAMES[kind], case_id)
 
     async def cutoff(self, case_id: int) -> bool:
         """Access ends: claim the cutoff once, then revoke (or call IT in) and record it."""
