@@ -14,8 +14,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.assets.hooks import AssetHooks, graph_devices
 from bot.assets.register import RegisterFile
-from bot.assets.service import AssetHooks, AssetService, graph_devices
+from bot.assets.service import AssetService
 from bot.bulk.service import BulkOffboarding
 from bot.cases.flow import Offboarding
 from bot.cases.service import CaseService

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
+from bot.assets.hooks import graph_devices
 from bot.assets.models import (
     LABEL_SENT,
     REASSIGNED,
@@ -19,7 +20,7 @@ from bot.assets.models import (
     Asset,
 )
 from bot.assets.register import AssetInput
-from bot.assets.service import AssetService, graph_devices
+from bot.assets.service import AssetService
 from bot.cases.models import CLOSED, Case
 from bot.checklist.models import DONE, FAILED, ChecklistItem
 from bot.clock import FakeClock
