@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import NotFound
+from handlers.metadata import unsealed
 
 if TYPE_CHECKING:
     from bot.cases.models import Case
@@ -23,18 +23,9 @@ def case_id_in(body: dict[str, Any]) -> int | None:
         head = value.split("|", 1)[0] if "|" in value else ""
         if CASE_ID.fullmatch(head):
             return int(head)
-    meta = metadata(body.get("view") or {})
+    meta = unsealed(body.get("view") or {})
     value = meta.get("case")
     return value if isinstance(value, int) and 0 < value < 2**31 else None
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    """A modal's private metadata as a dict; anything else (forged, truncated) as empty."""
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import NotAllowed
 from handlers import (
     asset_actions,
     bulk,
@@ -21,6 +22,7 @@ from handlers import (
     revocation_actions,
 )
 from handlers.acting import Acting, case_id_in
+from handlers.metadata import Sealer
 
 if TYPE_CHECKING:
     from handlers.services import Services
@@ -37,6 +39,8 @@ def create_app(runtime: Services, client: AsyncWebClient) -> AsyncApp:
         logger=logging.getLogger("slack_bolt"),
     )
 
+    sealer = Sealer(runtime.settings.slack_signing_secret)
+
     @app.middleware
     async def acting_person(context: Any, body: dict[str, Any], next: Any) -> Any:
         """Once per request: who acts and on which case. Reading them waits until after the ack."""
@@ -46,6 +50,12 @@ def create_app(runtime: Services, client: AsyncWebClient) -> AsyncApp:
         context["runtime"] = runtime
         context["actor"] = user
         context["acting"] = Acting(runtime, user, case_id_in(body))
+        context["seal"] = lambda view: sealer.seal(view, user or "")
+        if body.get("type") == "view_submission":  # checked here, locally, before any listener runs
+            try:
+                context["form"] = sealer.open(body.get("view") or {}, user or "")
+            except NotAllowed as e:
+                context["form_refused"] = e
         return await next()
 
     for module in LISTENERS:

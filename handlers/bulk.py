@@ -15,8 +15,8 @@ from slack_bolt.async_app import AsyncApp
 from bot.bulk.rows import MAX_BYTES, BatchInvalid
 from bot.errors import DomainError, InvalidRequest
 from handlers import ids
-from handlers.acting import metadata
 from handlers.errors import after_ack
+from handlers.forms import BulkForm
 from handlers.render import batch as render
 from handlers.render.notices import error_text
 
@@ -45,30 +45,23 @@ async def download(client: Any, file: dict[str, Any]) -> str:
         raise InvalidRequest("The file is not UTF-8 text; save it as “CSV UTF-8”.") from None
 
 
-def _submitted(view: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    values = (view.get("state") or {}).get("values") or {}
-    text = ((values.get("csv_text") or {}).get("csv_text") or {}).get("value") or ""
-    files = ((values.get("csv_file") or {}).get("csv_file") or {}).get("files") or []
-    return text, files
-
-
 def register(app: AsyncApp) -> None:
     @app.command("/offboard-bulk")
     @after_ack
     async def bulk(ack: Any, command: dict[str, Any], client: Any, context: Any, body: Any) -> None:
         await ack()
         await context["runtime"].bulk.check_may_start(context["actor"])
-        await client.views_open(trigger_id=command["trigger_id"], view=render.bulk_form())
+        await client.views_open(trigger_id=command["trigger_id"], view=context["seal"](render.bulk_form()))
 
     @app.view(ids.BULK_FORM)
     @after_ack
     async def check(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
-        text, files = _submitted(view)
-        if not text.strip() and not files:
-            await ack(
-                response_action="errors", errors={"csv_text": "Paste the CSV here, or upload a file below."}
-            )
+        try:
+            form = BulkForm.read(view)
+        except InvalidRequest as e:
+            await ack(response_action="errors", errors=e.fields)
             return
+        text, files, seal = form.csv_text, form.csv_file, context["seal"]
         await ack(response_action="update", view=render.checking_view())
         try:
             if files:
@@ -77,18 +70,18 @@ def register(app: AsyncApp) -> None:
         except BatchInvalid as e:
             shown = text if not files else ""
             await client.views_update(
-                view_id=view["id"], view=render.bulk_form([str(x) for x in e.errors], shown)
+                view_id=view["id"], view=seal(render.bulk_form([str(x) for x in e.errors], shown))
             )
             return
         except DomainError as e:
-            await client.views_update(view_id=view["id"], view=render.bulk_form([e.message]))
+            await client.views_update(view_id=view["id"], view=seal(render.bulk_form([error_text(e)])))
             return
-        await client.views_update(view_id=view["id"], view=render.confirm_view(plan))
+        await client.views_update(view_id=view["id"], view=seal(render.confirm_view(plan)))
 
     @app.view(ids.BULK_CONFIRM)
     @after_ack
     async def confirm(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
-        batch_id = metadata(view).get("batch")
+        batch_id = context["form"].get("batch")
         if not isinstance(batch_id, int):
             await ack(
                 response_action="update", view=render.message_view(":no_entry: This form is no longer valid.")
@@ -101,7 +94,8 @@ def register(app: AsyncApp) -> None:
             cases = await context["runtime"].bulk.start(batch_id, context["actor"])
         except BatchInvalid as e:
             # Something changed since the check (someone left, a case opened): nothing was started.
-            await client.views_update(view_id=view["id"], view=render.bulk_form([str(x) for x in e.errors]))
+            errors = [str(x) for x in e.errors]
+            await client.views_update(view_id=view["id"], view=context["seal"](render.bulk_form(errors)))
             return
         except DomainError as e:
             await client.views_update(view_id=view["id"], view=render.message_view(f":no_entry: {error_text(e)}"))

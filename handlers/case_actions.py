@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -11,14 +10,10 @@ from bot import permissions
 from bot.errors import InvalidRequest, NotAllowed
 from handlers import ids
 from handlers.errors import after_ack
-from handlers.form import refusal_view
+from handlers.forms import CancelForm, ChangeDayForm
 from handlers.render import case_forms
+from handlers.render.modal import message_view
 from handlers.render.notices import error_text
-
-
-def _input(view: dict[str, Any], block: str) -> Any:
-    element = ((view.get("state") or {}).get("values") or {}).get(block, {}).get("value") or {}
-    return element.get("selected_date") or element.get("value")
 
 
 def register(app: AsyncApp) -> None:
@@ -30,9 +25,8 @@ def register(app: AsyncApp) -> None:
         await context["runtime"].offboarding.check_case_admin(
             case, context["actor"], roles, "change the last day"
         )
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=case_forms.change_last_day(case.id, case.last_day)
-        )
+        view = case_forms.change_last_day(case.id, case.last_day)
+        await client.views_open(trigger_id=body["trigger_id"], view=context["seal"](view))
 
     @app.action(ids.CANCEL_CASE)
     @after_ack
@@ -42,7 +36,8 @@ def register(app: AsyncApp) -> None:
         await context["runtime"].offboarding.check_case_admin(
             case, context["actor"], roles, "cancel an offboarding"
         )
-        await client.views_open(trigger_id=body["trigger_id"], view=case_forms.cancel_case(case.id))
+        view = case_forms.cancel_case(case.id)
+        await client.views_open(trigger_id=body["trigger_id"], view=context["seal"](view))
 
     @app.view(ids.CHANGE_DAY_FORM)
     @after_ack
@@ -51,9 +46,9 @@ def register(app: AsyncApp) -> None:
         case, roles = await context["acting"].case()
         runtime = context["runtime"]
         try:
-            day = date.fromisoformat(_input(view, "last_day") or "")
-        except ValueError:
-            await ack(response_action="errors", errors={"last_day": "Pick a date from the calendar."})
+            day = ChangeDayForm.read(view).last_day
+        except InvalidRequest as e:
+            await ack(response_action="errors", errors=e.fields)
             return
         problem = runtime.cases.day_problem(day, case.subject_tz, case.subject_name)
         if problem:
@@ -62,7 +57,7 @@ def register(app: AsyncApp) -> None:
         try:
             permissions.check_case_admin(roles, "change the last day")
         except NotAllowed as e:
-            await ack(response_action="update", view=refusal_view(error_text(e)))
+            await ack(response_action="update", view=message_view(f":no_entry: {error_text(e)}"))
             return
         await ack()
         try:
@@ -73,9 +68,10 @@ def register(app: AsyncApp) -> None:
     @app.view(ids.CANCEL_FORM)
     @after_ack
     async def cancel_submit(ack: Any, view: dict[str, Any], context: Any, body: Any, client: Any) -> None:
-        reason = (_input(view, "reason") or "").strip()
-        if len(reason) < 3:
-            await ack(response_action="errors", errors={"reason": "Say why, in a few words."})
+        try:
+            reason = CancelForm.read(view).reason
+        except InvalidRequest as e:
+            await ack(response_action="errors", errors=e.fields)
             return
         await ack()
         case, roles = await context["acting"].case()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.ports import MENTION
+from bot.ports import MENTION, Person
 from bot.workdays import local_today
 from handlers.errors import after_ack
 from handlers.render.form import client_form, offboard_form
@@ -32,11 +33,19 @@ def register(app: AsyncApp) -> None:
             await ack(text="You cannot offboard yourself.")
             return
         await ack()
+        # After the ack: who the person is, and whether this user may offboard them (refused here,
+        # before anyone fills in a form). The person as read now travels, sealed, in the form.
         runtime = context["runtime"]
+        person = await runtime.cases.people.person(subject) or Person(subject, "", deleted=True)
+        await runtime.offboarding.check_may_open(command["user_id"], person.id, person.email)
         view = offboard_form(
-            subject, command.get("channel_id", ""), runtime.templates, local_today(runtime.clock.now(), "UTC")
+            subject,
+            command.get("channel_id", ""),
+            runtime.templates,
+            local_today(runtime.clock.now(), "UTC"),
+            person=asdict(person),
         )
-        await client.views_open(trigger_id=command["trigger_id"], view=view)
+        await client.views_open(trigger_id=command["trigger_id"], view=context["seal"](view))
 
     @app.command("/offboard-client")
     @after_ack
@@ -52,4 +61,4 @@ def register(app: AsyncApp) -> None:
         view = client_form(
             name, command["user_id"], runtime.templates, local_today(runtime.clock.now(), "UTC")
         )
-        await client.views_open(trigger_id=command["trigger_id"], view=view)
+        await client.views_open(trigger_id=command["trigger_id"], view=context["seal"](view))

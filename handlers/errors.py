@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.errors import DomainError
+from handlers.render.modal import message_view
 from handlers.render.notices import error_text
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,20 @@ def after_ack(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitab
             holding = True
 
         kwargs["ack"] = ack_then_queue
+        body = kwargs["body"]
         try:
+            if "form_refused" in kwargs["context"]:
+                raise kwargs["context"]["form_refused"]
             await listener(**kwargs)
         except Exception as e:
-            if not holding:
+            if holding:
+                await report(e, body, kwargs["client"])
+            elif body.get("type") == "view_submission" and isinstance(e, DomainError):
+                # Refused before its ack: the modal itself says why, and nothing was done.
+                await acked(response_action="update", view=message_view(f":no_entry: {error_text(e)}"))
+            else:
                 await acked()  # failed before its ack: answer Slack anyway, then say what went wrong
-            await report(e, kwargs["body"], kwargs["client"])
+                await report(e, body, kwargs["client"])
         finally:
             if holding:
                 slots.release()

@@ -1,75 +1,46 @@
-"""The `/offboard` form's submission: validate into modal errors, else ack and start the case."""
+"""The `/offboard` and `/offboard-client` forms' submissions: read, checked locally (the person was read
+when the form opened; no lookup before the ack), then acked with field errors or started after the ack."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.cases.requests import ClientRequest, OffboardRequest, request_from_dict, request_to_dict
-from bot.errors import DomainError, InvalidRequest, NotAllowed
+from bot.cases.requests import request_from_dict, request_to_dict
+from bot.errors import DomainError, InvalidRequest
+from bot.ports import Person
 from handlers import ids
-from handlers.acting import metadata
 from handlers.errors import after_ack
+from handlers.forms import ClientForm, OffboardForm
 from handlers.render.case_forms import confirm_involuntary
+from handlers.render.modal import message_view
 from handlers.render.notices import error_text
 
 log = logging.getLogger(__name__)
 CLIENT_FIELDS = ("client_name", "last_day", "account_owner", "template", "notes")
 
 
-def _value(state: dict[str, Any], block: str) -> Any:
-    element = (state.get(block) or {}).get("value") or {}
-    kind = element.get("type")
-    if kind == "datepicker":
-        return element.get("selected_date")
-    if kind in ("static_select", "radio_buttons"):
-        return (element.get("selected_option") or {}).get("value")
-    if kind == "users_select":
-        return element.get("selected_user")
-    return element.get("value")
-
-
-def to_request(view: dict[str, Any], actor: str) -> OffboardRequest:
-    state = (view.get("state") or {}).get("values") or {}
-    meta = metadata(view)
-    raw_day = _value(state, "last_day")
-    try:
-        last_day = date.fromisoformat(raw_day) if raw_day else None
-    except (TypeError, ValueError):
-        raise InvalidRequest("Pick a date.", {"last_day": "Pick a date from the calendar."}) from None
-    return OffboardRequest(
-        subject_id=str(meta.get("subject") or ""),
-        requested_by=actor,
-        last_day=last_day,
-        reason=_value(state, "reason") or "voluntary",
-        template=_value(state, "template") or "",
-        mailbox=_value(state, "mailbox") or "none",
-        mailbox_delegate=_value(state, "mailbox_delegate"),
-        phone=_value(state, "phone") or "none",
-        phone_forward_to=_value(state, "phone_forward_to"),
-        backup_data=_value(state, "backup_data") == "yes",
-        notes=(_value(state, "notes") or "")[:2000],
-    )
-
-
-def field_errors(error: InvalidRequest) -> dict[str, str]:
-    errors = {k: v for k, v in error.fields.items() if k in ids.FORM_FIELDS}
+def field_errors(
+    error: InvalidRequest, fields: tuple[str, ...] = ids.FORM_FIELDS, first: str = "last_day"
+) -> dict[str, str]:
+    errors = {k: v for k, v in error.fields.items() if k in fields}
     if not errors:
         # Errors about the person have no input of their own: show them on the first field.
-        errors["last_day"] = " ".join(error.fields.values()) or error.message
+        errors[first] = " ".join(error.fields.values()) or error.message
     return errors
 
 
-def refusal_view(text: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Offboard"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": f":no_entry: {text}"}}],
-    }
+def person_in(meta: dict[str, Any]) -> Person | None:
+    """The person as read when the form was opened (sealed in its metadata)."""
+    data = meta.get("person")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Person(**{k: data[k] for k in Person.__dataclass_fields__ if k in data})
+    except TypeError:
+        return None
 
 
 def register(app: AsyncApp) -> None:
@@ -78,20 +49,16 @@ def register(app: AsyncApp) -> None:
     @app.view(ids.OFFBOARD_FORM)
     @after_ack
     async def submit(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
-        runtime = context["runtime"]
-        actor = context["actor"]
+        runtime, actor, meta = context["runtime"], context["actor"], context["form"]
         try:
-            req = to_request(view, actor)
-            subject, _ = await runtime.cases.validate(req)
-            await runtime.offboarding.check_may_open(actor, subject.id, subject.email)
+            req = OffboardForm.read(view).request(str(meta.get("subject") or ""), actor)
+            subject, _ = await runtime.cases.validate(req, person_in(meta))
         except InvalidRequest as e:
             await ack(response_action="errors", errors=field_errors(e))
             return
-        except NotAllowed as e:
-            await ack(response_action="update", view=refusal_view(error_text(e)))
-            return
         if req.reason == "involuntary":
-            await ack(response_action="push", view=confirm_involuntary(request_to_dict(req), subject.id))
+            confirm = confirm_involuntary({**request_to_dict(req), "person": meta.get("person")}, subject.id)
+            await ack(response_action="push", view=context["seal"](confirm))
             return
         await ack()
         await start(runtime, client, req, subject.email)
@@ -99,49 +66,34 @@ def register(app: AsyncApp) -> None:
     @app.view(ids.OFFBOARD_CONFIRM)
     @after_ack
     async def confirm(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
-        runtime = context["runtime"]
-        actor = context["actor"]
+        runtime, actor = context["runtime"], context["actor"]
+        request = context["form"].get("request")
         try:
-            request = metadata(view).get("request")
-            req = request_from_dict(request if isinstance(request, dict) else {})
+            request = request if isinstance(request, dict) else {}
+            req = request_from_dict(request)
             if req.requested_by != actor:
-                raise NotAllowed("Only the person who filled in the form can confirm it.")
-            subject, _ = await runtime.cases.validate(req)
-            await runtime.offboarding.check_may_open(actor, subject.id, subject.email)
-        except (InvalidRequest, NotAllowed, ValueError, TypeError) as e:
-            await ack(
-                response_action="update",
-                view=refusal_view(getattr(e, "message", "This form is no longer valid.")),
-            )
+                raise InvalidRequest("Only the person who filled in the form can confirm it.")
+            subject, _ = await runtime.cases.validate(req, person_in(request))
+        except (InvalidRequest, ValueError, TypeError) as e:
+            await ack(response_action="update", view=_refused(e))
             return
         await ack(response_action="clear")
         await start(runtime, client, req, subject.email)
 
 
-async def start(runtime: Any, client: Any, req: OffboardRequest, email: str | None) -> None:
+def _refused(error: Exception) -> dict[str, Any]:
+    text = error_text(error) if isinstance(error, DomainError) else "This form is no longer valid."
+    return message_view(f":no_entry: {text}")
+
+
+async def start(runtime: Any, client: Any, req: Any, email: str | None) -> None:
+    """After the ack: the permission is checked again with every lookup it needs, then the case opens."""
     try:
         await runtime.offboarding.start(req, subject_email=email)
     except DomainError as e:
-        # Lost a race (double submit, another replica): tell the person, nothing was done twice.
-        details = " ".join(getattr(e, "fields", {}).values()) or e.message
+        # Refused, or lost a race (double submit, another replica): tell the person; nothing was done.
+        details = " ".join(getattr(e, "fields", {}).values()) or error_text(e)
         await client.chat_postMessage(channel=req.requested_by, text=f":no_entry: {details}")
-
-
-def to_client_request(view: dict[str, Any], actor: str) -> ClientRequest:
-    state = (view.get("state") or {}).get("values") or {}
-    raw_day = _value(state, "last_day")
-    try:
-        last_day = date.fromisoformat(raw_day) if raw_day else None
-    except (TypeError, ValueError):
-        raise InvalidRequest("Pick a date.", {"last_day": "Pick a date from the calendar."}) from None
-    return ClientRequest(
-        client_name=str(_value(state, "client_name") or ""),
-        requested_by=actor,
-        account_owner=str(_value(state, "account_owner") or ""),
-        last_day=last_day,
-        template=str(_value(state, "template") or "client"),
-        notes=str(_value(state, "notes") or "")[:2000],
-    )
 
 
 def _register_client(app: AsyncApp) -> None:
@@ -150,11 +102,9 @@ def _register_client(app: AsyncApp) -> None:
     async def submit_client(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
         runtime = context["runtime"]
         try:
-            req = to_client_request(view, context["actor"])
-            case = await runtime.cases.open_client(req)
+            case = await runtime.cases.open_client(ClientForm.read(view).request(context["actor"]))
         except InvalidRequest as e:
-            fields = {k: v for k, v in e.fields.items() if k in CLIENT_FIELDS} or {"client_name": e.message}
-            await ack(response_action="errors", errors=fields)
+            await ack(response_action="errors", errors=field_errors(e, CLIENT_FIELDS, "client_name"))
             return
         await ack()
         await runtime.offboarding.launch(case)

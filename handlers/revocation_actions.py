@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import permissions
-from bot.errors import Conflict, NotAllowed
+from bot.errors import Conflict, InvalidRequest, NotAllowed
 from handlers import ids
 from handlers.errors import after_ack
+from handlers.forms import AcceptForm
 from handlers.render import case_forms
 
 
@@ -63,17 +64,17 @@ def register(app: AsyncApp) -> None:
         except NotAllowed as e:
             await flow.offboarding.refuse(case, context["actor"], "accept remainder", e)
             raise
-        await client.views_open(trigger_id=body["trigger_id"], view=case_forms.accept_remainder(case.id))
+        view = case_forms.accept_remainder(case.id)
+        await client.views_open(trigger_id=body["trigger_id"], view=context["seal"](view))
 
     @app.view(ids.ACCEPT_FORM)
     @after_ack
     async def accept_submit(ack: Any, view: dict[str, Any], context: Any, body: Any, client: Any) -> None:
-        reason = ((view.get("state") or {}).get("values") or {}).get("reason", {}).get("value", {}).get(
-            "value"
-        ) or ""
-        if len(reason.strip()) < 10:
-            await ack(response_action="errors", errors={"reason": "Write why this remainder is acceptable."})
+        try:
+            reason = AcceptForm.read(view).reason
+        except InvalidRequest as e:
+            await ack(response_action="errors", errors=e.fields)
             return
         await ack()
         flow, case, roles = await _flow(context)
-        await flow.accept_remainder(case, context["actor"], roles, reason.strip())
+        await flow.accept_remainder(case, context["actor"], roles, reason)

@@ -29,10 +29,14 @@ class CaseOpening:
     steps: Any
 
     # -- validation -------------------------------------------------------------------------
-    async def validate(self, req: OffboardRequest) -> tuple[Person, Template]:
-        """Raise InvalidRequest naming each bad field; changes nothing."""
+    async def validate(
+        self, req: OffboardRequest, subject: Person | None = None
+    ) -> tuple[Person, Template]:
+        """Raise InvalidRequest naming each bad field; changes nothing. `subject`: the person as read
+        when the form was opened (no directory lookup then), else they are looked up."""
         errors: dict[str, str] = {}
-        subject = await self.people.person(req.subject_id)
+        if subject is None or subject.id != req.subject_id:
+            subject = await self.people.person(req.subject_id)
         if subject is None or subject.deleted:
             raise InvalidRequest(
                 "I can't find that person in this workspace.", {"subject": "Unknown person."}

@@ -15,10 +15,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from slack_sdk.models.blocks.block_elements import FileInputElement  # not re-exported by blocks
-from slack_sdk.models.views import View
 
 from bot.bulk.service import Plan, Summary
 from handlers import ids
+from handlers.render import modal
 from handlers.render.text import clip, escape, pack_lines, slack_date
 
 COLUMNS = (
@@ -30,8 +30,7 @@ EXAMPLE = "user,last_day,template,reason,options\nU0123ABCD,2026-12-04,employee,
 ERRORS_SHOWN = 40  # a modal holds 100 blocks; each section up to 3,000 characters
 
 
-def _modal(title: str, blocks: list[Any], **kw: Any) -> dict[str, Any]:
-    return View(type="modal", title=title, close=kw.pop("close", "Close"), blocks=blocks, **kw).to_dict()
+TITLE = "Offboard a batch"
 
 
 def bulk_form(errors: list[str] | None = None, text: str = "") -> dict[str, Any]:
@@ -64,18 +63,15 @@ def bulk_form(errors: list[str] | None = None, text: str = "") -> dict[str, Any]
         ),
         ContextBlock(elements=[MarkdownTextObject(text=f"Example:\n```{EXAMPLE}```")]),
     ]
-    return _modal("Offboard a batch", blocks, callback_id=ids.BULK_FORM, submit="Check", close="Cancel")
+    return modal.modal(TITLE, blocks, callback_id=ids.BULK_FORM, submit="Check", close="Cancel")
 
 
 def checking_view(what: str = "Checking every row…") -> dict[str, Any]:
-    return _modal(
-        "Offboard a batch",
-        [SectionBlock(text=f":hourglass_flowing_sand: {what} A large batch can take a minute.")],
-    )
+    return modal.checking_view(f"{what} A large batch can take a minute.", TITLE)
 
 
 def message_view(text: str) -> dict[str, Any]:
-    return _modal("Offboard a batch", [SectionBlock(text=text)])
+    return modal.message_view(text, TITLE)
 
 
 def confirm_view(plan: Plan) -> dict[str, Any]:
@@ -95,7 +91,7 @@ def confirm_view(plan: Plan) -> dict[str, Any]:
         "A coordination channel opens with a summary and a thread per person; "
         "it fills in over a few minutes. Revocations never wait for it."
     )
-    return _modal(
+    return modal.modal(
         "Start the batch?",
         [SectionBlock(text="\n".join(lines))],
         callback_id=ids.BULK_CONFIRM,

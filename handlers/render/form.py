@@ -42,10 +42,16 @@ def _initial(choices: dict[str, str], value: str) -> Option:
     return Option(value=value, text=choices[value])
 
 
-def offboard_form(subject_id: str, channel_id: str, templates: TemplateSet, today: date) -> dict[str, Any]:
+def offboard_form(
+    subject_id: str,
+    channel_id: str,
+    templates: TemplateSet,
+    today: date,
+    person: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     template_choices = {name: templates.templates[name].title for name in templates.names("employee")}
     first = "employee" if "employee" in template_choices else next(iter(template_choices))
-    metadata = json.dumps({"subject": subject_id, "channel": channel_id})
+    metadata = json.dumps({"subject": subject_id, "channel": channel_id, "person": person or {}})
     blocks = [
         SectionBlock(
             block_id="who", text=f"Offboarding <@{subject_id}>. Everything here can be changed later."

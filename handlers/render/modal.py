@@ -1,0 +1,20 @@
+"""The small modals every form shares: a message (a refusal, a result) and "checking…"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import SectionBlock
+from slack_sdk.models.views import View
+
+
+def modal(title: str, blocks: list[Any], **kw: Any) -> dict[str, Any]:
+    return View(type="modal", title=title, close=kw.pop("close", "Close"), blocks=blocks, **kw).to_dict()
+
+
+def message_view(text: str, title: str = "Offboard") -> dict[str, Any]:
+    return modal(title, [SectionBlock(text=text)])
+
+
+def checking_view(what: str, title: str = "Offboard") -> dict[str, Any]:
+    return modal(title, [SectionBlock(text=f":hourglass_flowing_sand: {what}")])
