@@ -8,7 +8,7 @@ the message under the field and nothing changes.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
@@ -46,6 +46,8 @@ def values(view: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+# A date as the date picker sends it (YYYY-MM-DD): pydantic alone would also take "0" as 1970-01-01.
+IsoDate = Annotated[date, BeforeValidator(lambda v: date.fromisoformat(v) if isinstance(v, str) else v)]
 # Free text is clipped, never refused: a long note is kept up to its limit.
 Notes = Annotated[str, BeforeValidator(lambda value: str(value or "")[:NOTES_MAX])]
 
@@ -58,7 +60,8 @@ class Form(BaseModel):
     @classmethod
     def read(cls, view: dict[str, Any]) -> Self:
         try:
-            return cls.model_validate({k: v for k, v in values(view).items() if v is not None})
+            # An empty answer is no answer: the field keeps its default.
+            return cls.model_validate({k: v for k, v in values(view).items() if v not in (None, "")})
         except ValidationError as e:
             fields: dict[str, str] = {}
             for error in e.errors():
@@ -70,10 +73,9 @@ class Form(BaseModel):
 class OffboardForm(Form):
     messages: ClassVar[dict[str, str]] = {
         "last_day": "Pick a date from the calendar.",
-        "reason": "Choose voluntary or involuntary.",
     }
-    last_day: date | None = None
-    reason: Literal["voluntary", "involuntary"] = "voluntary"
+    last_day: IsoDate | None = None
+    reason: str = "voluntary"  # checked by the domain, with the other fields
     template: str = ""
     mailbox: str = "none"
     mailbox_delegate: str | None = None
@@ -99,7 +101,7 @@ class ClientForm(Form):
     messages: ClassVar[dict[str, str]] = {"last_day": "Pick a date from the calendar."}
     client_name: str = ""
     account_owner: str = ""
-    last_day: date | None = None
+    last_day: IsoDate | None = None
     template: str = "client"
     notes: Notes = ""
 
@@ -109,7 +111,7 @@ class ClientForm(Form):
 
 class ChangeDayForm(Form):
     messages: ClassVar[dict[str, str]] = {"last_day": "Pick a date from the calendar."}
-    last_day: date
+    last_day: IsoDate
 
 
 class CancelForm(Form):

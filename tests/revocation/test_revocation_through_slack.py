@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 
 from bot.checklist.models import DONE
 from handlers import ids
+from handlers.metadata import Sealer
+from handlers.render.form import offboard_form
 from standins.slack_driver import wait_for
+from tests.conftest import SIGNING_SECRET
 from tests.flows import click_revocation, open_case, step_settled
 from tests.revocation.conftest import writes
 
@@ -169,11 +173,17 @@ async def test_unknown_okta_user_is_not_done(bot, okta, directory):
 
 
 async def test_outsider_may_not_start(bot, directory):
+    # Refused before any form opens (after the ack: the check reads the directories).
     await bot.driver.command(bot.cast.outsider, f"<@{bot.cast.subject}|jane>")
-    await wait_for(lambda: bot.slack.views_opened)
-    _, body = await bot.driver.submit(
-        bot.cast.outsider, bot.slack.views_opened[-1], {"last_day": "2026-12-04"}
-    )
-    assert body["response_action"] == "update"
-    assert "Only HR, the person's manager" in str(body["view"])
+    await wait_for(lambda: bot.slack.ephemeral, what="refusal")
+    assert "Only HR, the person's manager" in bot.slack.ephemeral[-1]["text"]
+    assert bot.slack.ephemeral[-1]["user"] == bot.cast.outsider
+    assert bot.slack.views_opened == []
+    # And a genuine form in an outsider's hands (sealed for them) still starts nothing.
+    view = {**offboard_form(bot.cast.subject, "CGENERAL", bot.runtime.templates, date(2026, 11, 25)), "id": "V9"}
+    view = Sealer(SIGNING_SECRET).seal(view, bot.cast.outsider)
+    await bot.driver.submit(bot.cast.outsider, view, {"last_day": "2026-12-04"})
+    await wait_for(lambda: bot.slack.messages.get("D" + bot.cast.outsider), what="refusal by message")
+    assert "Only HR, the person's manager" in bot.slack.messages["D" + bot.cast.outsider][-1]["text"]
     assert bot.slack.api_calls("conversations.create") == []
+    assert await bot.runtime.cases.open_case_for(bot.cast.subject) is None

@@ -18,10 +18,12 @@ from hypothesis import strategies as st
 
 from bot.checklist.models import DONE
 from handlers import ids
+from handlers.metadata import Sealer
 from handlers.render.form import offboard_form
 from standins.slack_blocks import check_view
 from standins.slack_driver import state_values, wait_for
 from standins.slack_signing import new_trigger_id, slash_command_body, view_submission_body
+from tests.conftest import SIGNING_SECRET
 from tests.flows import open_case, page_of
 from tests.security.helpers import all_text_shown, count_rows
 
@@ -317,9 +319,10 @@ async def test_fuzz_form_submission(bot):
         "meta": "object",
         "last_day": "2026-12-04",
     }
+    # The refusal first: drawn examples may open a case for the colleague (then it reads "errors").
+    examples = [{**valid, "actor": cast.it, "subject": cast.colleague}, *examples]
     examples += [
         {**valid, "actor": cast.manager, "subject": cast.subject},
-        {**valid, "actor": cast.it, "subject": cast.colleague},
         {**valid, "actor": cast.hr, "subject": cast.colleague, "reason": "involuntary"},
     ]
 
@@ -328,8 +331,13 @@ async def test_fuzz_form_submission(bot):
     for example in examples:
         want = expected(example, templates, open_subjects, bots)
         cases_before = await count_rows(bot, "cases")
+        # Sealed for the actor, as the bot seals the forms it opens (handlers/metadata.py): what is
+        # fuzzed here is what is inside the metadata and the answers.
+        sealed = Sealer(SIGNING_SECRET).seal(
+            {"callback_id": ids.OFFBOARD_FORM, "private_metadata": metadata(example) or "{}"}, example["actor"]
+        )["private_metadata"]
         body = view_submission_body(
-            example["actor"], ids.OFFBOARD_FORM, state_for(view, example), private_metadata=metadata(example)
+            example["actor"], ids.OFFBOARD_FORM, state_for(view, example), private_metadata=sealed
         )
         status, answer = await bot.driver.post(body)
         assert status == 200, (example, status, answer)
@@ -361,18 +369,29 @@ async def test_fuzz_form_submission(bot):
             assert await count_rows(bot, "cases") == cases_before + 1
             outcomes.append("created")
             continue
+        if want == "update":
+            # Who may offboard is read after the ack (it needs the directories): the person is told
+            # by message, and nothing starts. An involuntary exit is confirmed first, then refused.
+            if (answer or {}).get("response_action") == "push":
+                answer = (await bot.driver.post(view_submission_body(
+                    example["actor"], ids.OFFBOARD_CONFIRM, {},
+                    private_metadata=answer["view"]["private_metadata"],
+                )))[1]  # fmt: skip
+            assert not answer or answer == {"response_action": "clear"}, (example, answer)
+            dm = "D" + example["actor"]
+            seen = len(slack.messages.get(dm, []))
+            await wait_for(lambda dm=dm, seen=seen: len(slack.messages.get(dm, [])) > seen - 1 and any(
+                "Only HR" in m["text"] for m in slack.messages.get(dm, [])[max(seen - 1, 0):]
+            ), what="refusal by message")  # fmt: skip
+            outcomes.append("update")
+            assert await count_rows(bot, "cases") == cases_before, (example, answer)
+            continue
         assert isinstance(answer, dict), (example, want, answer)
         no_traceback(json.dumps(answer, ensure_ascii=False))
-        if want == "update":
-            assert answer["response_action"] == "update", (example, answer)
-            assert "Only HR" in json.dumps(answer["view"]), answer
-            assert check_view(answer["view"]) == []
-            outcomes.append("update")
-        else:
-            assert answer["response_action"] == "errors", (example, want, answer)
-            assert set(answer["errors"]) == want[1], (example, want, answer)
-            assert all(isinstance(v, str) and v for v in answer["errors"].values()), answer
-            outcomes.append("errors")
+        assert answer["response_action"] == "errors", (example, want, answer)
+        assert set(answer["errors"]) == want[1], (example, want, answer)
+        assert all(isinstance(v, str) and v for v in answer["errors"].values()), answer
+        outcomes.append("errors")
         assert await count_rows(bot, "cases") == cases_before, (example, answer)
 
     assert {"created", "update", "errors"} <= set(outcomes), outcomes
