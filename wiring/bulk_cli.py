@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from operator import attrgetter
 from pathlib import Path
 
 from bot.bulk.rows import BatchInvalid
 from bot.config import Settings
 from bot.errors import DomainError
+from bot.progress import watch
 
 
 async def bulk(settings: Settings, path: str, actor: str, *, check_only: bool = False) -> int:
@@ -50,7 +52,13 @@ async def bulk(settings: Settings, path: str, actor: str, *, check_only: bool = 
         print(
             f"batch {plan.batch_id} started: {len(cases)} offboardings open; setting up Slack …", flush=True
         )
-        await runtime.bulk.settle()
+        await watch(
+            runtime.bulk.settle(),
+            len(cases),
+            lambda: runtime.bulk.summary(plan.batch_id),
+            attrgetter("rooms_ready"),
+            "Slack rooms",
+        )
         if runtime.revocation is not None:
             await runtime.revocation.settle()
         summary = await runtime.bulk.refresh_summary(plan.batch_id)

@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("case", nargs="?", type=int)
     export = sub.add_parser("export", help="write a case's full evidence record")
     export.add_argument("case", type=int)
-    export.add_argument("--format", choices=["json", "md", "csv"], default="json")
+    export.add_argument("--format", choices=["json", "md", "csv", "html"], default="json")
     bulk = sub.add_parser("bulk", help="check a CSV of departures, then start them as one batch")
     bulk.add_argument("file")
     bulk.add_argument("--by", required=True, help="Slack user id of the HR person starting the batch")

@@ -9,12 +9,13 @@ from bot.config import Settings
 from bot.db import Database
 from bot.evidence.export import render_export
 from bot.evidence.service import Evidence
+from bot.progress import bar
 
 
 async def verify(settings: Settings, case_id: int | None) -> int:
     db = Database(settings.database_url)
     try:
-        results = await Evidence(db, SystemClock()).verify(case_id)
+        results = await Evidence(db, SystemClock()).verify(case_id, track=bar("verify"))
     finally:
         await db.dispose()
     bad = 0

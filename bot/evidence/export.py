@@ -1,4 +1,4 @@
-"""A case's full record as JSON, Markdown or CSV."""
+"""A case's full record as JSON, Markdown, CSV or HTML."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.cases.models import Case
 from bot.checklist.models import ChecklistItem
 from bot.db import Database
 from bot.errors import NotFound
+from bot.evidence.html_report import render_html
 from bot.evidence.models import Event
 
 
@@ -52,6 +53,7 @@ async def record(db: Database, case_id: int) -> dict:
                 "key": i.key,
                 "title": i.title,
                 "role": i.role,
+                "kind": i.kind,
                 "status": i.status,
                 "done_by": i.done_by,
                 "done_at": _iso(i.done_at),
@@ -82,6 +84,8 @@ async def record(db: Database, case_id: int) -> dict:
 
 async def render_export(db: Database, case_id: int, fmt: str) -> str:
     data = await record(db, case_id)
+    if fmt == "html":
+        return render_html(data)
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":

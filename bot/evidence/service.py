@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -72,9 +73,12 @@ class Evidence:
         events = await self.events(case_id)
         return events[-1].hash if events else GENESIS
 
-    async def verify(self, case_id: int | None = None) -> dict[int, list[str]]:
+    async def verify(
+        self, case_id: int | None = None, track: Callable[[Sequence[int]], Iterable[int]] = iter
+    ) -> dict[int, list[str]]:
         """Problems per case (empty lists for intact chains). A case with no events at all, or a closed
-        case whose chain does not end with its archive post, is reported too."""
+        case whose chain does not end with its archive post, is reported too. `track` wraps the loop
+        over case ids (the CLI's progress bar)."""
         async with self.db.sessions() as session:
             query = select(Event).order_by(Event.case_id, Event.seq)
             cases = select(Case.id, Case.status)
@@ -89,7 +93,8 @@ class Evidence:
                 Link(e.id, e.case_id, e.seq, e.at, e.actor, e.kind, e.data, e.prev_hash, e.hash)
             )
         results: dict[int, list[str]] = {}
-        for cid, links in by_case.items():
+        for cid in track(list(by_case)):
+            links = by_case[cid]
             if not links:
                 results[cid] = [f"case {cid}: no events" + ("" if cid in statuses else " and no such case")]
                 continue
