@@ -12,6 +12,7 @@ family so that no file grows past 400 lines:
     slack_views.py          views.*
     slack_users.py          users.*, usergroups.*, guests, deactivate_user/reactivate_user
     slack_admin.py          admin.users.session.reset, sessions
+    slack_files.py          add_file() and the private file URLs that serve it
     slack_scim.py           SCIM v1 /Users (read, filter, PATCH active, DELETE = deactivate)
     slack_mentions.py       live_mentions(): every live <!channel>, <@U..>, link... the stand-in received
 
@@ -26,6 +27,7 @@ from standins.slack_admin import AdminMethods
 from standins.slack_chat import ChatMethods
 from standins.slack_conversations import ConversationsMethods
 from standins.slack_core import ADMIN_METHODS, ADMIN_SCOPES, MAX_TEXT, TIER_LIMITS, SlackCore, SlackError
+from standins.slack_files import FilesMixin
 from standins.slack_mentions import MentionScan, live_tokens
 from standins.slack_scim import ScimUsers
 from standins.slack_users import UsersMethods
@@ -38,7 +40,14 @@ __all__ = [
 
 
 class SlackStandIn(
-    ChatMethods, ConversationsMethods, ViewsMethods, ScimUsers, UsersMethods, AdminMethods, MentionScan
+    ChatMethods,
+    ConversationsMethods,
+    ViewsMethods,
+    ScimUsers,
+    UsersMethods,
+    AdminMethods,
+    FilesMixin,
+    MentionScan,
 ):
     """Slack Web API + SCIM stand-in holding one workspace in memory; seed it with add_user/add_channel/...
 
@@ -48,4 +57,5 @@ class SlackStandIn(
 
     def routes(self, app: web.Application) -> None:
         super().routes(app)
+        self.file_routes(app)
         self.scim_routes(app)

@@ -11,12 +11,6 @@ from standins.slack_core import MAX_TEXT, SlackCore, SlackError
 class ChatMethods(SlackCore):
     """Posting and editing messages as the bot."""
 
-    def _postable(self, channel: dict[str, Any]) -> None:
-        if channel["is_archived"]:
-            raise SlackError("is_archived")
-        if not self._bot_in(channel) and (channel["is_private"] or not self.chat_write_public):
-            raise SlackError("not_in_channel")
-
     def _content(self, params: dict[str, Any]) -> None:
         """Refuse a message without text/blocks, or with blocks Slack would refuse."""
         blocks = params.get("blocks")

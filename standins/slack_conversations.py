@@ -1,4 +1,4 @@
-"""Slack stand-in: conversations.* (create, invite, archive, kick, setTopic, info, members, history...)."""
+"""Slack stand-in: conversations.* (create, invite, archive, kick, setTopic/Purpose, info, members, history...), bookmarks.add."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ class ConversationsMethods(SlackCore):
                "is_member": self._bot_in(ch), "previous_names": [], "context_team_id": self.team_id,
                "topic": {"value": ch["topic"], "creator": ch.get("topic_creator", ""),
                          "last_set": ch.get("topic_last_set", 0)},
-               "purpose": {"value": "", "creator": "", "last_set": 0}}  # fmt: skip
+               "purpose": {"value": ch.get("purpose", ""), "creator": ch.get("purpose_creator", ""),
+                           "last_set": ch.get("purpose_last_set", 0)}}  # fmt: skip
         if num_members:
             obj["num_members"] = len(ch["members"])
         return obj
@@ -93,6 +94,26 @@ class ConversationsMethods(SlackCore):
             raise SlackError("too_long")
         channel.update(topic=topic, topic_creator=self.bot_user_id, topic_last_set=int(time.time()))
         return {"channel": self._channel_obj(channel)}
+
+    def _m_conversations_setPurpose(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p)
+        self._postable(channel)
+        purpose = str(p.get("purpose") or "")
+        if len(purpose) > 250:  # same cap as the topic
+            raise SlackError("too_long")
+        channel.update(purpose=purpose, purpose_creator=self.bot_user_id, purpose_last_set=int(time.time()))
+        return {"channel": self._channel_obj(channel)}
+
+    def _m_bookmarks_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A link bookmark in a channel's header (bookmarks.add: channel_id, title, type=link, link)."""
+        channel = self._channel({"channel": p.get("channel_id")})
+        if not p.get("title") or p.get("type") != "link":
+            raise SlackError("invalid_arguments")
+        bookmark = {"id": self._new_id("Bk"), "channel_id": channel["id"], "title": str(p["title"]),
+                    "link": str(p.get("link") or ""), "emoji": p.get("emoji"), "type": "link",
+                    "date_created": int(time.time()), "created_by": self.bot_user_id}  # fmt: skip
+        channel.setdefault("bookmarks", []).append(bookmark)
+        return {"bookmark": bookmark}
 
     def _m_conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(p, visible=True)

@@ -196,24 +196,6 @@ class SlackCore(StandIn):
         self.sessions[user_id].append(session)
         return session
 
-    def add_file(self, user: str, name: str, content: bytes, filetype: str = "csv") -> dict[str, Any]:
-        """A file the user uploaded (e.g. through a modal's file_input), as Slack's file object.
-        Its content is served at url_private(_download) to requests with a valid bearer token."""
-        file_id = self._new_id("F")
-        url = f"{self.url.removesuffix('/api/')}/files-pri/{self.team_id}-{file_id}/{name}"
-        now = int(time.time())
-        obj = {
-            "id": file_id, "created": now, "timestamp": now, "name": name, "title": name,
-            "mimetype": "text/csv" if filetype == "csv" else "application/octet-stream",
-            "filetype": filetype, "pretty_type": filetype.upper(), "user": user, "user_team": self.team_id,
-            "editable": False, "size": len(content), "mode": "hosted", "is_external": False,
-            "external_type": "", "is_public": False, "public_url_shared": False, "display_as_bot": False,
-            "username": "", "url_private": url, "url_private_download": f"{url}?dl=1", "permalink": f"https://{self.domain}.slack.com/files/{user}/{file_id}/{name}",
-            "comments_count": 0, "is_starred": False, "shares": {}, "channels": [], "groups": [], "ims": [],
-        }  # fmt: skip
-        self.files[file_id] = (obj, content)
-        return obj
-
     # -- journal --------------------------------------------------------------------------------
     def api_calls(self, name: str) -> list[dict[str, Any]]:
         """Merged params of every call of Slack method `name`, in order (rate-limited ones too)."""
@@ -231,22 +213,6 @@ class SlackCore(StandIn):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._dispatch)
-        app.router.add_get("/files-pri/{team_file}/{name}", self._file)
-
-    async def _file(self, request: web.Request) -> web.StreamResponse:
-        """Private file URLs need `Authorization: Bearer <token>`; without one Slack answers with its
-        sign-in page (HTML, 200), not an error."""
-        auth = request.headers.get("Authorization", "")
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        found = self.files.get(request.match_info["team_file"].partition("-")[2])
-        if token not in self.tokens or token in self.revoked_tokens or not self.file_scope:
-            return web.Response(
-                text="<!DOCTYPE html><html><title>Slack</title>Sign in</html>", content_type="text/html"
-            )
-        if found is None or found[0]["name"] != request.match_info["name"]:
-            return web.Response(status=404, text="file_not_found")
-        obj, content = found
-        return web.Response(body=content, content_type=obj["mimetype"])
 
     def error_response(self, status: int, fault: Fault) -> web.Response:
         headers = dict(fault.headers)
@@ -382,6 +348,12 @@ class SlackCore(StandIn):
         if channel is None or (visible and channel["is_private"] and not self._bot_in(channel)):
             raise SlackError("channel_not_found")
         return channel
+
+    def _postable(self, channel: dict[str, Any]) -> None:
+        if channel["is_archived"]:
+            raise SlackError("is_archived")
+        if not self._bot_in(channel) and (channel["is_private"] or not self.chat_write_public):
+            raise SlackError("not_in_channel")
 
     def _bot_in(self, channel: dict[str, Any]) -> bool:
         return self.bot_user_id in channel["members"]
