@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from bot import progress
 from tests.security.test_evidence_tamper import closed_case, run_cli
+from wiring import progress
 
 
 class Terminal(io.StringIO):

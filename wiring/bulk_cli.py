@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.bulk.rows import BatchInvalid
 from bot.config import Settings
 from bot.errors import DomainError
-from bot.progress import watch
+from wiring.progress import watch
 
 
 async def bulk(settings: Settings, path: str, actor: str, *, check_only: bool = False) -> int:

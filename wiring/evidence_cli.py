@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.evidence.export import render_export
 from bot.evidence.service import Evidence
-from bot.progress import bar
+from wiring.progress import bar
 
 
 async def verify(settings: Settings, case_id: int | None) -> int:
