@@ -35,7 +35,6 @@ def create_app(runtime: Services, client: AsyncWebClient) -> AsyncApp:
     app = AsyncApp(
         client=client,
         signing_secret=runtime.settings.slack_signing_secret,
-        token=runtime.settings.slack_bot_token,
         logger=logging.getLogger("slack_bolt"),
     )
 

@@ -15,7 +15,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="offboard-bot", description="Slack offboarding bot")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set)")
-    sub.add_parser("demo", help="a scripted offboarding against local stand-ins; no credentials, no network")
+    demo = sub.add_parser(
+        "demo", help="a scripted offboarding against local stand-ins; no credentials, no network"
+    )
+    demo.add_argument("--verbose", action="store_true", help="also show the libraries' and the bot's logs")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     verify = sub.add_parser("verify", help="recompute the evidence hash chains")
@@ -35,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.cmd != "demo":  # the demo tells a story; it sets up logging itself (wiring/demo.py)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.config import Settings
 
     try:
@@ -45,9 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             asyncio.run(serve_forever(settings))
         elif args.cmd == "demo":
-            from wiring.demo import run_demo
+            from wiring.demo import main as demo
 
-            return asyncio.run(run_demo())
+            return demo(verbose=args.verbose)
         elif args.cmd == "db":
             from bot.migrate import upgrade
 
