@@ -84,7 +84,11 @@ class GraphStandIn(ExchangeMixin, IntuneMixin, DirectoryMixin, GraphRoutes, Stan
                 ("GET", rf"/users/{U}/ownedObjects", self.owned_objects),
                 ("GET", rf"/users/{U}/drive", self.get_drive),
                 ("POST", r"/drives/(?P<d>[^/]+)/items/(?P<item>[^/]+)/invite", self.invite),
-                ("GET", r"/drives/(?P<d>[^/]+)/items/(?P<item>[^/]+)/permissions", self.drive_item_permissions),
+                (
+                    "GET",
+                    r"/drives/(?P<d>[^/]+)/items/(?P<item>[^/]+)/permissions",
+                    self.drive_item_permissions,
+                ),
                 ("GET", r"/subscribedSkus", self.list_skus),
                 ("GET", rf"/reports/authenticationMethods/userRegistrationDetails/{U}", self.registration),
                 ("GET", r"/deviceManagement/managedDevices/(?P<d>[^/]+)", self.get_device),
@@ -94,9 +98,17 @@ class GraphStandIn(ExchangeMixin, IntuneMixin, DirectoryMixin, GraphRoutes, Stan
                 ("GET", r"/roleManagement/directory/roleDefinitions/(?P<r>[^/]+)", self.get_role_definition),
                 ("GET", r"/roleManagement/directory/roleAssignments", self.list_role_assignments),
                 ("GET", r"/roleManagement/directory/roleAssignments/(?P<a>[^/]+)", self.get_role_assignment),
-                ("DELETE", r"/roleManagement/directory/roleAssignments/(?P<a>[^/]+)", self.delete_role_assignment),
+                (
+                    "DELETE",
+                    r"/roleManagement/directory/roleAssignments/(?P<a>[^/]+)",
+                    self.delete_role_assignment,
+                ),
                 ("GET", r"/roleManagement/directory/roleEligibilitySchedules", self.list_role_eligibilities),
-                ("POST", r"/roleManagement/directory/roleEligibilityScheduleRequests", self.eligibility_request),
+                (
+                    "POST",
+                    r"/roleManagement/directory/roleEligibilityScheduleRequests",
+                    self.eligibility_request,
+                ),
                 ("GET", r"/(?P<kind>groups|applications|servicePrincipals)/(?P<o>[^/]+)/owners", self.owners),
                 ("DELETE", r"/groups/(?P<g>[^/]+)/members/(?P<u>[^/]+)/\$ref", self.remove_member),
             ]

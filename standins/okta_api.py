@@ -30,6 +30,7 @@ _RATE = web.RequestKey("okta_rate", tuple)
 _BARE = web.ResponseKey("okta_bare", bool)  # send only the fault's own headers
 _current: contextvars.ContextVar[web.Request | None] = contextvars.ContextVar("okta_request", default=None)
 
+
 class OktaStandIn(OktaAccessMixin, StandIn):
     def __init__(
         self,
