@@ -23,7 +23,7 @@ from aiohttp import web
 from standins.base import Fault, Recorded, StandIn
 from standins.okta_access import OktaAccessMixin
 from standins.okta_spec import spec_checker
-from standins.okta_state import OktaOrg, QueryError, User
+from standins.okta_state import OktaOrg, QueryError, User, okta_id
 from standins.okta_wire import _ERRORS, _Bucket, _not_found, okta_error
 
 _RATE = web.RequestKey("okta_rate", tuple)
@@ -273,6 +273,15 @@ class OktaStandIn(OktaAccessMixin, StandIn):
                 return web.Response(status=204)
         elif action == "reset_factors":
             self.org.factors[user.id].clear()
+        elif action == "activate":  # activateUser: STAGED or DEPROVISIONED only; PROVISIONED until sign-in
+            if user.status not in ("STAGED", "DEPROVISIONED"):
+                return okta_error(403, "E0000016", "Activation failed because the user is already active")
+            self.org.set_status(user, "PROVISIONED")
+            if request.query.get("sendEmail") == "false":
+                token = okta_id("act")
+                return web.json_response(
+                    {"activationUrl": f"{self._base(request)}/welcome/{token}", "activationToken": token}
+                )
         else:
             return await self._not_implemented(request)
         return web.json_response({})

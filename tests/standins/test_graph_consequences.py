@@ -9,6 +9,7 @@ import json
 import aiohttp
 import pytest
 
+from standins.cast import seed_identity, seed_privileges
 from standins.graph_api import GraphStandIn
 from standins.graph_directory import BUILT_IN_ROLES
 
@@ -366,6 +367,7 @@ async def test_owned_objects_know_their_owners(graph, http):
         ("GET", "/managedDevices"),
         ("GET", "/drive"),
         ("GET", "/ownedObjects"),
+        ("DELETE", "/authentication/phoneMethods/3179e48a-750b-4051-897c-87b9720928f7"),
     ],
 )
 async def test_an_unknown_user_is_404_request_resource_not_found_everywhere(graph, http, method, path):
@@ -398,3 +400,12 @@ async def test_drift_hooks_put_access_back(graph, http):
     assert [lic["skuId"] for lic in user["assignedLicenses"]] == [sku]
     async with http.get(f"{graph.url}/users/{uid}/memberOf") as resp:
         assert [g["id"] for g in (await resp.json())["value"]] == [group]
+
+
+async def test_seed_privileges_gives_jane_roles_and_sole_ownerships(graph, http):
+    found = seed_identity(None, graph)
+    given = seed_privileges(None, graph, found)
+    assert graph.roles_of(found.graph_user) == ["Global Administrator"]
+    async with http.get(f"{graph.url}/users/{found.graph_user}/ownedObjects") as resp:
+        assert sorted(o["id"] for o in (await resp.json())["value"]) == sorted(given.graph_owned)
+    assert len(given.graph_eligible) == 1 and not given.okta_roles

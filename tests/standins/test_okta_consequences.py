@@ -7,6 +7,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
+from standins.cast import seed_identity, seed_privileges
 from standins.okta_api import OktaStandIn
 
 AUTH = {"Authorization": "SSWS test-token"}
@@ -183,3 +184,24 @@ async def test_drift_hooks_reactivate_and_readd(okta, http):
     assert okta.user_state(uid)["groups"] == ["Everyone", "VPN users"]
     async with http.get(f"{okta.url}/api/v1/users/{uid}/factors") as resp:
         assert resp.status == 200  # reachable again
+
+
+async def test_seed_privileges_gives_jane_super_admin_and_an_sso_only_app(okta):
+    found = seed_identity(okta, None)
+    given = seed_privileges(okta, None, found)
+    assert okta.role_types(found.okta_user) == ["SUPER_ADMIN"]
+    assert okta.app_sessions_alive(found.okta_user) == {"GitHub": True, "Team wiki": True}
+    assert given.okta_sso_app and not given.graph_roles
+
+
+async def test_activate_brings_a_deactivated_user_back_as_provisioned_not_an_active_one(okta, http):
+    uid = okta.add_user("ann@example.com")
+    url = f"{okta.url}/api/v1/users/{uid}/lifecycle/activate"
+    async with http.post(url) as resp:
+        assert (resp.status, (await resp.json())["errorCode"]) == (403, "E0000016")
+    await http.post(f"{okta.url}/api/v1/users/{uid}/lifecycle/deactivate")
+    async with http.post(url, params={"sendEmail": "false"}) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["activationToken"]
+    assert okta.user_state(uid)["status"] == "PROVISIONED"
+    assert okta.spec_violations == []
