@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from standins.slack_api import SlackStandIn
 
@@ -142,3 +143,34 @@ def seed_departures(
             graph.add_device(user, f"LAPTOP-{n:04d}")  # type: ignore[attr-defined]
         ids.append(uid)
     return ids
+
+
+@dataclass
+class Privileges:
+    """What `seed_privileges` gave the departing person beyond `seed_identity`."""
+
+    graph_roles: tuple[str, ...] = ()  # active role assignment ids
+    graph_eligible: tuple[str, ...] = ()  # PIM eligibility schedule ids
+    graph_owned: tuple[str, ...] = ()  # ids of a group and an application Jane alone owns
+    okta_roles: tuple[str, ...] = ()  # Okta role assignment ids
+    okta_sso_app: str = ""  # an app Okta does not provision: its session survives Okta's actions
+
+
+def seed_privileges(okta: object | None, graph: object | None, found: Directory) -> Privileges:
+    """Opt-in extras for tests of the consequences (not part of seed_identity, whose shape other tests
+    pin): Global Administrator (active) and Privileged Role Administrator (PIM-eligible) in Entra, a
+    group and an app Jane is sole owner of, Okta SUPER_ADMIN, and an SSO-only Okta app."""
+    given = Privileges()
+    if graph is not None and found.graph_user:
+        g: Any = graph
+        given.graph_roles = (g.add_role(found.graph_user, "Global Administrator"),)
+        given.graph_eligible = (g.add_eligible_role(found.graph_user, "Privileged Role Administrator"),)
+        given.graph_owned = (
+            g.add_owned("group", "Falcon owners", [found.graph_user]),
+            g.add_owned("application", "Payroll sync", [found.graph_user]),
+        )
+    if okta is not None and found.okta_user:
+        o: Any = okta
+        given.okta_roles = (o.add_role(found.okta_user, "SUPER_ADMIN"),)
+        given.okta_sso_app = o.add_app_link(found.okta_user, "Team wiki", "wiki_saml", provisioned=False)
+    return given

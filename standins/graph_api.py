@@ -20,14 +20,22 @@ from typing import Any
 from aiohttp import web
 
 from standins.base import Fault, Recorded, StandIn
+from standins.graph_directory import DirectoryMixin
+from standins.graph_exchange import ExchangeMixin
+from standins.graph_intune import IntuneMixin
 from standins.graph_routes import GRAPH_CONTEXT, REQUEST_IDS, GraphRoutes, Handler, U, not_found, odata_error
 from standins.graph_state import INVITE_PARAMETERS, new_id
 
 _RECORD: contextvars.ContextVar[Recorded] = contextvars.ContextVar("graph_record")
 
 
-class GraphStandIn(GraphRoutes, StandIn):
-    """A Graph tenant on 127.0.0.1; `.url` ends in /v1.0 like https://graph.microsoft.com/v1.0."""
+class GraphStandIn(ExchangeMixin, IntuneMixin, DirectoryMixin, GraphRoutes, StandIn):
+    """A Graph tenant on 127.0.0.1; `.url` ends in /v1.0 like https://graph.microsoft.com/v1.0.
+
+    Consequences the vendors accept silently are appended to `harms` (see graph_exchange for the
+    unlicensed mailbox, graph_intune for device actions); graph_directory holds roles, ownerships
+    and the drift hooks (reenable_account, readd_licence, readd_member, reassign_role).
+    """
 
     def __init__(
         self,
@@ -41,6 +49,9 @@ class GraphStandIn(GraphRoutes, StandIn):
         domain: str = "contoso.com",
     ) -> None:
         StandIn.__init__(self)
+        self._init_exchange()  # before the tenant: seeding SKUs and licences calls into it
+        self._init_intune()
+        self._init_directory()
         GraphRoutes.__init__(self, domain)
         self.rate_limit = rate_limit  # writes per window (Graph: identity writes 3,000 per 2.5 min)
         self.rate_window = rate_window
@@ -70,11 +81,35 @@ class GraphStandIn(GraphRoutes, StandIn):
                 ("GET", rf"/users/{U}/mailFolders/(?P<f>[^/]+)/messageRules", self.list_rules),
                 ("POST", rf"/users/{U}/mailFolders/(?P<f>[^/]+)/messageRules", self.create_rule),
                 ("GET", rf"/users/{U}/managedDevices", self.list_devices),
+                ("GET", rf"/users/{U}/ownedObjects", self.owned_objects),
                 ("GET", rf"/users/{U}/drive", self.get_drive),
                 ("POST", r"/drives/(?P<d>[^/]+)/items/(?P<item>[^/]+)/invite", self.invite),
+                (
+                    "GET",
+                    r"/drives/(?P<d>[^/]+)/items/(?P<item>[^/]+)/permissions",
+                    self.drive_item_permissions,
+                ),
                 ("GET", r"/subscribedSkus", self.list_skus),
                 ("GET", rf"/reports/authenticationMethods/userRegistrationDetails/{U}", self.registration),
+                ("GET", r"/deviceManagement/managedDevices/(?P<d>[^/]+)", self.get_device),
                 ("POST", r"/deviceManagement/managedDevices/(?P<d>[^/]+)/retire", self.retire),
+                ("POST", r"/deviceManagement/managedDevices/(?P<d>[^/]+)/wipe", self.wipe),
+                ("GET", r"/roleManagement/directory/roleDefinitions", self.list_role_definitions),
+                ("GET", r"/roleManagement/directory/roleDefinitions/(?P<r>[^/]+)", self.get_role_definition),
+                ("GET", r"/roleManagement/directory/roleAssignments", self.list_role_assignments),
+                ("GET", r"/roleManagement/directory/roleAssignments/(?P<a>[^/]+)", self.get_role_assignment),
+                (
+                    "DELETE",
+                    r"/roleManagement/directory/roleAssignments/(?P<a>[^/]+)",
+                    self.delete_role_assignment,
+                ),
+                ("GET", r"/roleManagement/directory/roleEligibilitySchedules", self.list_role_eligibilities),
+                (
+                    "POST",
+                    r"/roleManagement/directory/roleEligibilityScheduleRequests",
+                    self.eligibility_request,
+                ),
+                ("GET", r"/(?P<kind>groups|applications|servicePrincipals)/(?P<o>[^/]+)/owners", self.owners),
                 ("DELETE", r"/groups/(?P<g>[^/]+)/members/(?P<u>[^/]+)/\$ref", self.remove_member),
             ]
         ]
@@ -156,23 +191,7 @@ class GraphStandIn(GraphRoutes, StandIn):
         self._writes.append(now)
         return None
 
-    # -- devices and OneDrive ------------------------------------------------------------------
-    async def list_devices(self, request: web.Request, body: Any, u: str) -> web.Response:
-        user = self._user(u)
-        if user is None:
-            return not_found(u)
-        items = [self.device_json(d) for d in self.devices.values() if d.user_id == user.id]
-        return self._page(request, items, f"users('{user.id}')/managedDevices")
-
-    async def retire(self, request: web.Request, body: Any, d: str) -> web.Response:
-        device = self.devices.get(d)
-        if device is None:
-            return not_found(d)
-        if body not in (None, {}):
-            return self.violation("retire takes no parameters")
-        device.state = "retirePending"
-        return web.Response(status=204)
-
+    # -- OneDrive and SKUs ------------------------------------------------------------------
     async def get_drive(self, request: web.Request, body: Any, u: str) -> web.Response:
         user = self._user(u)
         if user is None:

@@ -15,19 +15,12 @@ from aiohttp import web
 
 from standins.graph_state import (
     AUTH_KINDS,
-    AUTO_REPLIES_PROPERTIES,
-    AUTO_REPLIES_STATUS,
     DELETABLE_SEGMENTS,
-    EXTERNAL_AUDIENCE,
-    MAILBOX_SETTINGS_PROPERTIES,
-    MESSAGE_RULE_ACTIONS,
-    MESSAGE_RULE_PROPERTIES,
     PASSWORD_METHOD_ID,
     USER_PROPERTIES,
     USER_READ_ONLY,
     GraphTenant,
     User,
-    new_id,
     now_iso,
 )
 
@@ -224,6 +217,7 @@ class GraphRoutes(GraphTenant):
         ]
         for lic in add:
             self.assign_license(user.id, lic["skuId"])
+        self.licences_changed(user, "assignLicense")
         return web.json_response({"@odata.context": f"{GRAPH_CONTEXT}#users/$entity", **self.user_json(user)})
 
     async def member_of(self, request: web.Request, body: Any, u: str) -> web.Response:
@@ -309,81 +303,3 @@ class GraphRoutes(GraphTenant):
             return not_found(u)
         context = f"{GRAPH_CONTEXT}#reports/authenticationMethods/userRegistrationDetails/$entity"
         return web.json_response({"@odata.context": context, **self.registration_json(user)})
-
-    # -- mailbox -------------------------------------------------------------------------------
-    async def get_mailbox(self, request: web.Request, body: Any, u: str) -> web.Response:
-        user = self._user(u)
-        if user is None:
-            return not_found(u)
-        return web.json_response(
-            {"@odata.context": f"{GRAPH_CONTEXT}#users('{user.id}')/mailboxSettings", **user.mailbox}
-        )
-
-    async def patch_mailbox(self, request: web.Request, body: Any, u: str) -> web.Response:
-        user = self._user(u)
-        if user is None:
-            return not_found(u)
-        if not isinstance(body, dict) or set(body) - MAILBOX_SETTINGS_PROPERTIES - {
-            "@odata.context",
-            "@odata.type",
-        }:
-            return self.violation(f"PATCH mailboxSettings: unknown properties in {body!r}")
-        auto = body.get("automaticRepliesSetting")
-        if auto is not None:
-            if not isinstance(auto, dict) or set(auto) - AUTO_REPLIES_PROPERTIES - {"@odata.type"}:
-                return self.violation(f"automaticRepliesSetting: unknown properties in {auto!r}")
-            if auto.get("status", "disabled") not in AUTO_REPLIES_STATUS:
-                return self.violation(
-                    f"automaticRepliesSetting.status {auto.get('status')!r} is not a valid value"
-                )
-            if auto.get("externalAudience", "none") not in EXTERNAL_AUDIENCE:
-                return self.violation(
-                    f"externalAudience {auto.get('externalAudience')!r} is not a valid value"
-                )
-            user.mailbox["automaticRepliesSetting"] = {
-                **user.mailbox.get("automaticRepliesSetting", {}),
-                **auto,
-            }
-        user.mailbox.update(
-            {k: v for k, v in body.items() if k != "automaticRepliesSetting" and not k.startswith("@")}
-        )
-        return await self.get_mailbox(request, None, u)
-
-    async def list_rules(self, request: web.Request, body: Any, u: str, f: str) -> web.Response:
-        user = self._user(u)
-        if user is None:
-            return not_found(u)
-        return self._page(
-            request, [dict(r) for r in user.rules], f"users('{user.id}')/mailFolders('{f}')/messageRules"
-        )
-
-    async def create_rule(self, request: web.Request, body: Any, u: str, f: str) -> web.Response:
-        user = self._user(u)
-        if user is None:
-            return not_found(u)
-        if f != "inbox":
-            return not_found(f)
-        if not isinstance(body, dict) or set(body) - MESSAGE_RULE_PROPERTIES - {"@odata.type"}:
-            return self.violation(f"messageRule: unknown properties in {body!r}")
-        actions = body.get("actions")
-        if not body.get("displayName") or not isinstance(actions, dict) or not actions:
-            return self.violation("messageRule: displayName and actions are required")
-        if set(actions) - MESSAGE_RULE_ACTIONS - {"@odata.type"}:
-            return self.violation(f"messageRuleActions: unknown properties in {actions!r}")
-        for recipient in actions.get("forwardTo") or []:
-            if not isinstance(recipient, dict) or "address" not in (recipient.get("emailAddress") or {}):
-                return self.violation(
-                    f"forwardTo: each recipient needs emailAddress.address, got {recipient!r}"
-                )
-        rule = {
-            "id": new_id(),
-            "isEnabled": True,
-            "hasError": False,
-            "isReadOnly": False,
-            "sequence": 1,
-            **body,
-        }
-        user.rules.append(rule)
-        return web.json_response(
-            {"@odata.context": f"{GRAPH_CONTEXT}#messageRules/$entity", **rule}, status=201
-        )

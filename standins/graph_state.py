@@ -136,7 +136,13 @@ class Device:
     name: str
     os: str
     user_id: str
-    state: str = "managed"
+    state: str = "managed"  # managementState
+    owner: str = "company"  # managedDeviceOwnerType: company | personal
+    actions: list[dict[str, Any]] = field(default_factory=list)  # deviceActionResults
+    retired_at: str | None = None  # when a retire was accepted
+    wiped_at: str | None = None  # when a wipe was accepted
+    gone: bool = False  # the pending action completed: no longer managed by Intune
+    reads: int = 0  # GETs since an action became pending
 
 
 class GraphTenant:
@@ -150,6 +156,8 @@ class GraphTenant:
         self.groups: dict[str, Group] = {}
         self.devices: dict[str, Device] = {}
         self.drive_permissions: dict[str, list[dict[str, Any]]] = {}  # drive id -> permissions
+        # Harms the vendor accepts silently, for tests to fail on: {"kind", "user", "at", "time", ...}
+        self.harms: list[dict[str, Any]] = []
 
     # -- seeding ------------------------------------------------------------------------------
     def add_user(self, upn: str, display: str = "", mail: str | None = None, enabled: bool = True) -> str:
@@ -162,15 +170,18 @@ class GraphTenant:
             "archiveFolder": new_id(),
             "timeZone": "UTC",
             "automaticRepliesSetting": {"status": "disabled", "externalAudience": "all"},
+            "userPurpose": "user",
             "language": {"locale": "en-US", "displayName": "English (United States)"},
         }
         self.users[uid] = user
         self.drive_permissions[user.drive_id] = []
         return uid
 
-    def add_sku(self, part_number: str) -> str:
+    def add_sku(self, part_number: str, exchange: bool | None = None) -> str:
+        """`exchange`: whether it carries an Exchange Online plan (None: known from the part number)."""
         sku_id = new_id()
         self.skus[sku_id] = part_number
+        self.set_sku_exchange(sku_id, exchange)
         return sku_id
 
     def assign_license(self, user_id: str, sku_id: str, by_group: str | None = None) -> None:
@@ -228,9 +239,12 @@ class GraphTenant:
             user.default_method = mid
         return mid
 
-    def add_device(self, user_id: str, name: str, os: str = "Windows") -> str:
+    def add_device(self, user_id: str, name: str, os: str = "Windows", owner: str = "company") -> str:
+        """A device enrolled in Intune; `owner` is managedDeviceOwnerType (company | personal)."""
+        if owner not in ("company", "personal"):
+            raise ValueError(f"managedDeviceOwnerType is company or personal, not {owner!r}")
         did = new_id()
-        self.devices[did] = Device(did, name, os, user_id)
+        self.devices[did] = Device(did, name, os, user_id, owner=owner)
         return did
 
     def set_manager(self, user_id: str, manager_id: str) -> None:
@@ -251,6 +265,14 @@ class GraphTenant:
         group.members.discard(user_id)
         user = self.users[user_id]
         user.license_states = [s for s in user.license_states if s["assignedByGroup"] != group.id]
+        self.licences_changed(user, f"group:{group.id}")
+
+    # Overridden by the Exchange mixin (standins/graph_exchange.py).
+    def set_sku_exchange(self, sku_id: str, exchange: bool | None) -> None:
+        pass
+
+    def licences_changed(self, user: User, via: str) -> None:
+        pass
 
     def _add_state(self, user: User, sku_id: str, group_id: str | None) -> None:
         if any(s["skuId"] == sku_id and s["assignedByGroup"] == group_id for s in user.license_states):
@@ -265,6 +287,7 @@ class GraphTenant:
                 "lastUpdatedDateTime": now_iso(),
             }
         )
+        self.licences_changed(user, "assigned")
 
     # -- JSON shapes ---------------------------------------------------------------------------
     def user_json(self, user: User, select: list[str] | None = None) -> dict[str, Any]:
@@ -315,7 +338,8 @@ class GraphTenant:
             "userPrincipalName": user.upn,
             "emailAddress": user.mail,
             "managementState": device.state,
-            "managedDeviceOwnerType": "company",
+            "managedDeviceOwnerType": device.owner,
+            "deviceActionResults": [dict(a) for a in device.actions],
             "complianceState": "compliant",
         }
 

@@ -14,7 +14,6 @@ import math
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -22,57 +21,17 @@ from typing import Any
 from aiohttp import web
 
 from standins.base import Fault, Recorded, StandIn
+from standins.okta_access import OktaAccessMixin
 from standins.okta_spec import spec_checker
 from standins.okta_state import OktaOrg, QueryError, User, okta_id
+from standins.okta_wire import _ERRORS, _Bucket, _not_found, okta_error
 
 _RATE = web.RequestKey("okta_rate", tuple)
 _BARE = web.ResponseKey("okta_bare", bool)  # send only the fault's own headers
 _current: contextvars.ContextVar[web.Request | None] = contextvars.ContextVar("okta_request", default=None)
 
-# Default error codes/summaries per status for injected faults (Okta's published error codes).
-_ERRORS = {
-    400: ("E0000001", "Api validation failed"),
-    401: ("E0000011", "Invalid token provided"),
-    403: ("E0000006", "You do not have permission to perform the requested action"),
-    404: ("E0000007", "Not found: Resource not found: {id} (User)"),
-    405: ("E0000022", "The endpoint does not support the provided HTTP method"),
-    429: ("E0000047", "API call exceeded rate limit due to too many requests."),
-    500: ("E0000009", "Internal Server Error"),
-    503: ("E0000010", "Service is temporarily unavailable"),
-}
 
-
-def okta_error(status: int, code: str, summary: str, *causes: str, headers: dict[str, str] | None = None):
-    body = {
-        "errorCode": code,
-        "errorSummary": summary,
-        "errorLink": code,
-        "errorId": okta_id("oae"),
-        "errorCauses": [{"errorSummary": c} for c in causes],
-    }
-    return web.json_response(body, status=status, headers=headers)
-
-
-def _not_found(thing_id: str, kind: str = "User") -> web.Response:
-    return okta_error(404, "E0000007", f"Not found: Resource not found: {thing_id} ({kind})")
-
-
-@dataclass
-class _Bucket:
-    """A fixed rate-limit window, as Okta's X-Rate-Limit-Reset describes it."""
-
-    start: float = -math.inf
-    used: int = 0
-
-    def roll(self, now: float, window: float) -> None:
-        if now >= self.start + window:
-            # On a whole second, so the integer X-Rate-Limit-Reset is exactly when the window ends
-            # (a window shorter than what floor() takes off starts at `now`).
-            start = math.floor(now)
-            self.start, self.used = (start if now < start + window else now), 0
-
-
-class OktaStandIn(StandIn):
+class OktaStandIn(OktaAccessMixin, StandIn):
     def __init__(
         self,
         token: str = "test-token",
@@ -97,6 +56,7 @@ class OktaStandIn(StandIn):
         self._buckets = {"read": _Bucket(), "write": _Bucket()}
         self._explicit_header_faults: list[Fault] = []
         self._checker = spec_checker(Path(spec_path) if spec_path else None)
+        self._init_access()
 
     # -- seeding and inspection (see OktaOrg) ---------------------------------------------------
     def add_user(
@@ -117,9 +77,6 @@ class OktaStandIn(StandIn):
 
     def add_grant(self, user_id: str, scope: str = "okta.users.read") -> str:
         return self.org.add_grant(user_id, scope)
-
-    def add_app_link(self, user_id: str, label: str, app_name: str, provisioned: bool = True) -> str:
-        return self.org.add_app_link(user_id, label, app_name, provisioned)
 
     def add_session(self, user_id: str) -> str:
         return self.org.add_session(user_id)
@@ -173,6 +130,7 @@ class OktaStandIn(StandIn):
         rec = Recorded(request.method, request.path, dict(request.query), dict(request.headers), _parse(raw))
         self.requests.append(rec)
         token = _current.set(request)
+        event = self.note_call(request)
         self._in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
@@ -181,6 +139,7 @@ class OktaStandIn(StandIn):
             self._in_flight -= 1
             _current.reset(token)
         rec.status = resp.status
+        self.noted(event, resp.status)
         resp.headers.setdefault("x-okta-request-id", uuid.uuid4().hex)
         if not resp.get(_BARE):
             resp.headers.setdefault("Date", formatdate(self.clock(), usegmt=True))
@@ -234,12 +193,13 @@ class OktaStandIn(StandIn):
         r.add_delete("/api/v1/users/{userId}/sessions", self._revoke_sessions)
         r.add_get("/api/v1/users/{userId}/grants", self._list_grants)
         r.add_delete("/api/v1/users/{userId}/grants", self._revoke_grants)
-        r.add_get("/api/v1/users/{userId}/factors", self._list_factors)
-        r.add_get("/api/v1/users/{userId}/factors/{factorId}", self._get_factor)
-        r.add_delete("/api/v1/users/{userId}/factors/{factorId}", self._unenroll_factor)
+        r.add_get("/api/v1/users/{userId}/factors", self.gate(self._list_factors))
+        r.add_get("/api/v1/users/{userId}/factors/{factorId}", self.gate(self._get_factor))
+        r.add_delete("/api/v1/users/{userId}/factors/{factorId}", self.gate(self._unenroll_factor))
         r.add_get("/api/v1/users/{id}/groups", self._list_user_groups)
         r.add_delete("/api/v1/groups/{groupId}/users/{userId}", self._unassign)
         r.add_get("/api/v1/users/{id}/appLinks", self._list_app_links)
+        self.access_routes(r)
         r.add_route("*", "/{tail:.*}", self._not_implemented)
 
     def _base(self, request: web.Request) -> str:
@@ -303,15 +263,25 @@ class OktaStandIn(StandIn):
                     "Cannot unsuspend a user that is not suspended",
                 )
             self.org.set_status(user, "ACTIVE")
+        elif user.status == "DEPROVISIONED" and action in ("deactivate", "reset_factors"):
+            return _not_found(request.match_info["id"])  # okta-sdk-java#721, and see okta_access
         elif action == "deactivate":
-            if user.status != "DEPROVISIONED":  # already deactivated: left as is (not documented)
-                self.org.set_status(user, "DEPROVISIONED")
-                user.sessions.clear()
-                self.org.app_links[user.id] = []  # deprovisioned from all assigned apps
+            self.org.set_status(user, "DEPROVISIONED")
+            user.sessions.clear()
+            self.deprovision_apps(user)  # deprovisioned from all assigned apps
             if self.deactivate_status == 204:
                 return web.Response(status=204)
         elif action == "reset_factors":
             self.org.factors[user.id].clear()
+        elif action == "activate":  # activateUser: STAGED or DEPROVISIONED only; PROVISIONED until sign-in
+            if user.status not in ("STAGED", "DEPROVISIONED"):
+                return okta_error(403, "E0000016", "Activation failed because the user is already active")
+            self.org.set_status(user, "PROVISIONED")
+            if request.query.get("sendEmail") == "false":
+                token = okta_id("act")
+                return web.json_response(
+                    {"activationUrl": f"{self._base(request)}/welcome/{token}", "activationToken": token}
+                )
         else:
             return await self._not_implemented(request)
         return web.json_response({})
