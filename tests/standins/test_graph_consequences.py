@@ -9,6 +9,8 @@ import json
 import aiohttp
 import pytest
 
+from bot.revocation.graph_client import build_client
+from bot.revocation.pacing import Pacer
 from standins.cast import seed_identity, seed_privileges
 from standins.graph_api import GraphStandIn
 from standins.graph_directory import BUILT_IN_ROLES
@@ -24,31 +26,14 @@ async def graph():
 
 
 @pytest.fixture
-async def http():
-    async with aiohttp.ClientSession(headers=AUTH) as session:
-        yield session
-
-
-@pytest.fixture
-def sdk(graph):
-    """A GraphServiceClient on the stand-in (static token, loopback allowed), as the bot builds it."""
-    from kiota_abstractions.authentication import (
-        AccessTokenProvider,
-        AllowedHostsValidator,
-        BaseBearerTokenAuthenticationProvider,
-    )
-    from msgraph import GraphRequestAdapter, GraphServiceClient
-
-    class StaticToken(AccessTokenProvider):
-        async def get_authorization_token(self, uri, additional_authentication_context=None):
-            return "test-token"
-
-        def get_allowed_hosts_validator(self):
-            return AllowedHostsValidator(["127.0.0.1"])
-
-    adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(StaticToken()))
-    adapter.base_url = graph.url
-    return GraphServiceClient(request_adapter=adapter)
+async def sdk(graph):
+    """The GraphServiceClient the bot builds (static token), on the stand-in."""
+    handle = build_client(
+        graph.url, access_token="test-token", tenant_id=None, client_id=None, client_secret=None,
+        backoff=0.0, retries=0, timeout=10.0, pacer=Pacer("graph", max_concurrency=4),
+    )  # fmt: skip
+    yield handle.client
+    await handle.aclose()
 
 
 def error_code(body: dict) -> str:

@@ -31,12 +31,6 @@ async def graph():
         yield stand_in
 
 
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession(headers=AUTH) as session:
-        yield session
-
-
 def assert_odata_error(body: dict, code: str) -> None:
     assert body["error"]["code"] == code
     assert body["error"]["message"]

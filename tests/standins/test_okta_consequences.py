@@ -4,25 +4,11 @@ the okta 3.x SDK (`okta.client.Client`) where practical, raw aiohttp otherwise."
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
 from standins.cast import seed_identity, seed_privileges
-from standins.okta_api import OktaStandIn
 
 AUTH = {"Authorization": "SSWS test-token"}
-
-
-@pytest.fixture
-async def okta():
-    async with OktaStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession(headers=AUTH) as session:
-        yield session
 
 
 @pytest.fixture

@@ -26,18 +26,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def okta():
-    async with OktaStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession(headers=AUTH) as session:
-        yield session
-
-
 def assert_okta_error(body: dict, code: str) -> None:
     assert body["errorCode"] == code
     assert body["errorLink"] == code
