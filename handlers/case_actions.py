@@ -7,12 +7,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import permissions
-from bot.errors import InvalidRequest, NotAllowed
+from bot.errors import InvalidRequest
 from handlers import ids
 from handlers.errors import after_ack
 from handlers.forms import CancelForm, ChangeDayForm
 from handlers.render import case_forms
-from handlers.render.modal import message_view
 from handlers.render.notices import error_text
 
 
@@ -54,11 +53,8 @@ def register(app: AsyncApp) -> None:
         if problem:
             await ack(response_action="errors", errors={"last_day": problem})
             return
-        try:
-            permissions.check_case_admin(roles, "change the last day")
-        except NotAllowed as e:
-            await ack(response_action="update", view=message_view(f":no_entry: {error_text(e)}"))
-            return
+        # A refusal before the ack becomes the modal's message (handlers/errors.after_ack).
+        permissions.check_case_admin(roles, "change the last day")
         await ack()
         try:
             await runtime.offboarding.change_last_day(case, day, context["actor"], roles)

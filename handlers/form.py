@@ -15,7 +15,6 @@ from handlers import ids
 from handlers.errors import after_ack
 from handlers.forms import ClientForm, OffboardForm
 from handlers.render.case_forms import confirm_involuntary
-from handlers.render.modal import message_view
 from handlers.render.notices import error_text
 
 log = logging.getLogger(__name__)
@@ -67,23 +66,18 @@ def register(app: AsyncApp) -> None:
     @after_ack
     async def confirm(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
         runtime, actor = context["runtime"], context["actor"]
+        # Any refusal before the ack becomes the modal's message (handlers/errors.after_ack).
         request = context["form"].get("request")
+        request = request if isinstance(request, dict) else {}
         try:
-            request = request if isinstance(request, dict) else {}
             req = request_from_dict(request)
-            if req.requested_by != actor:
-                raise InvalidRequest("Only the person who filled in the form can confirm it.")
-            subject, _ = await runtime.cases.validate(req, person_in(request))
-        except (InvalidRequest, ValueError, TypeError) as e:
-            await ack(response_action="update", view=_refused(e))
-            return
+        except (ValueError, TypeError):
+            raise InvalidRequest("This form is no longer valid.") from None
+        if req.requested_by != actor:
+            raise InvalidRequest("Only the person who filled in the form can confirm it.")
+        subject, _ = await runtime.cases.validate(req, person_in(request))
         await ack(response_action="clear")
         await start(runtime, client, req, subject.email)
-
-
-def _refused(error: Exception) -> dict[str, Any]:
-    text = error_text(error) if isinstance(error, DomainError) else "This form is no longer valid."
-    return message_view(f":no_entry: {text}")
 
 
 async def start(runtime: Any, client: Any, req: Any, email: str | None) -> None:
