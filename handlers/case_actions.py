@@ -12,7 +12,6 @@ from handlers import ids
 from handlers.errors import after_ack
 from handlers.forms import CancelForm, ChangeDayForm
 from handlers.render import case_forms
-from handlers.render.notices import error_text
 
 
 def register(app: AsyncApp) -> None:
@@ -56,10 +55,7 @@ def register(app: AsyncApp) -> None:
         # A refusal before the ack becomes the modal's message (handlers/errors.after_ack).
         permissions.check_case_admin(roles, "change the last day")
         await ack()
-        try:
-            await runtime.offboarding.change_last_day(case, day, context["actor"], roles)
-        except InvalidRequest as e:
-            await client.chat_postMessage(channel=context["actor"], text=f":no_entry: {error_text(e)}")
+        await runtime.offboarding.change_last_day(case, day, context["actor"], roles)  # refusals: report()
 
     @app.view(ids.CANCEL_FORM)
     @after_ack
