@@ -34,11 +34,10 @@ from bot.checklist.models import DONE, ChecklistItem
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import Conflict, InvalidRequest, NotAllowed, NotFound
-from bot.evidence.service import Evidence
+from bot.evidence.service import BOT, Evidence
 from bot.notices import AssetsOverdue, OverdueAsset
 
 log = logging.getLogger(__name__)
-BOT = "bot"
 MOVERS = ("it", "security")
 # The column that records when an asset reached each state.
 STAMP = {LABEL_SENT: "label_sent_at", RECEIVED: "received_at", WIPED: "wiped_at"}

@@ -26,6 +26,7 @@ from bot.checklist.models import DONE, FAILED, ChecklistItem
 from bot.checklist.templates import Template
 from bot.config import OrgConfig
 from bot.errors import Conflict, InvalidRequest, NotAllowed, NotFound
+from bot.evidence.service import BOT
 from bot.ports import People, Person
 
 log = logging.getLogger(__name__)
@@ -290,7 +291,7 @@ class BulkOffboarding(CaseHooks):
             case, await self.offboarding.room_invitees(case)
         )
         await self.cases.save_messages(case_id, {"person_channel": {"id": channel_id, "name": name}})
-        await self.offboarding.evidence.record(case_id, "room.opened", "bot", channel=channel_id, name=name)
+        await self.offboarding.evidence.record(case_id, "room.opened", BOT, channel=channel_id, name=name)
 
     # -- progress -----------------------------------------------------------------------------
     async def finished(self, case: Case) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import DomainError
+from bot.evidence.service import BOT
 from bot.notices import WorkFailed
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from bot.ports import Workspace
 
 log = logging.getLogger(__name__)
-BOT = "bot"
 
 
 class Background:

@@ -17,7 +17,7 @@ from bot.cases.service import CaseService
 from bot.checklist.models import ChecklistItem
 from bot.checklist.service import ChecklistService
 from bot.errors import Conflict, NotAllowed
-from bot.evidence.service import Evidence
+from bot.evidence.service import BOT, Evidence
 from bot.notices import CloseBlocked, LastDayMoved
 from bot.ports import Workspace
 from bot.roles import RoleDirectory
@@ -201,7 +201,7 @@ class Offboarding:
         last = events[-1]
         notes = [line for source in self.record_notes for line in await source(case.id)]
         await self.workspace.post_archive(case, await self.cases.items(case.id), last.hash, last.seq, notes)
-        await self.evidence.record(case.id, "archive.posted", "bot", final_seq=last.seq, final_hash=last.hash)
+        await self.evidence.record(case.id, "archive.posted", BOT, final_seq=last.seq, final_hash=last.hash)
         for hook in self.hooks:
             await hook.finished(case)
         if case.channel_id:

@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.config import OrgConfig
 from bot.db import Database
 from bot.errors import Conflict, InvalidRequest, NotFound
-from bot.evidence.service import Evidence
+from bot.evidence.service import BOT, Evidence
 from bot.ports import People
 
 # (template, form options) -> the revocation steps of configured systems, e.g. ["okta.suspend", …]
@@ -75,13 +75,13 @@ class CaseService(CaseOpening):
             await session.execute(
                 update(Case).where(Case.id == case_id).values(channel_id=channel_id, channel_name=name)
             )
-            await self.evidence.add(session, case_id, "room.opened", "bot", channel=channel_id, name=name)
+            await self.evidence.add(session, case_id, "room.opened", BOT, channel=channel_id, name=name)
 
     async def set_manager(self, case_id: int, manager_id: str) -> None:
         """The manager found in Okta/Graph after the case opened (batches look managers up later)."""
         async with self.db.transaction() as session:
             await session.execute(update(Case).where(Case.id == case_id).values(manager_id=manager_id))
-            await self.evidence.add(session, case_id, "manager.found", "bot", manager=manager_id)
+            await self.evidence.add(session, case_id, "manager.found", BOT, manager=manager_id)
 
     async def add_items(
         self, case: Case, new: list[tuple[str, str]], *, role: str, kind: str, actor: str, due: str = "+1d"

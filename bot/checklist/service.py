@@ -11,7 +11,7 @@ from bot.checklist.models import DONE, FAILED, OPEN, RUNNING, ChecklistItem
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import Conflict, NotFound
-from bot.evidence.service import Evidence
+from bot.evidence.service import BOT, Evidence
 
 INTERRUPTED = "Interrupted: the bot stopped during this call. Check the system, then Retry."
 
@@ -123,7 +123,7 @@ class ChecklistService:
                     .values(status=FAILED, detail=INTERRUPTED, done_at=now)
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
-                    await self.evidence.add(session, case_id, "step.interrupted", "bot", item=key)
+                    await self.evidence.add(session, case_id, "step.interrupted", BOT, item=key)
         return [(case_id, key) for case_id, key in stale]
 
     async def open_count(self, case_id: int) -> int:

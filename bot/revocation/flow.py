@@ -11,8 +11,9 @@ from bot.cases.flow import CaseHooks, Offboarding
 from bot.cases.models import Case
 from bot.checklist.models import ChecklistItem
 from bot.errors import NotAllowed
+from bot.evidence.service import BOT
 from bot.revocation.review import AccessReview
-from bot.revocation.service import BOT, RevocationBoard, RevocationService
+from bot.revocation.service import RevocationBoard, RevocationService
 
 log = logging.getLogger(__name__)
 SHOW_AT_ONCE = 4

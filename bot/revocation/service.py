@@ -26,7 +26,6 @@ from bot.revocation.contract import (
 from bot.revocation.titles import step_title
 
 log = logging.getLogger(__name__)
-BOT = "bot"
 
 
 class RevocationBoard(Protocol):

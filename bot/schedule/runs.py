@@ -10,8 +10,8 @@ from sqlalchemy import and_, select, update
 
 from bot.cases.models import OPEN, Case
 from bot.checklist.models import DONE, ChecklistItem
+from bot.evidence.service import BOT
 from bot.notices import CutoffNeedsPeople, ItemsDue, OverdueDigest
-from bot.revocation.service import BOT
 
 VERIFY_AFTER = timedelta(hours=1)
 LATE_CHECK = "one hour after cutoff"
