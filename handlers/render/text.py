@@ -94,7 +94,7 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     if limit <= 1:
-        return text[: max(limit, 0)]
+        return "…"[: max(limit, 0)]
     cut = limit - 1
     amp = text.rfind("&", max(0, cut - 4), cut)
     if amp != -1 and ";" not in text[amp:cut]:
