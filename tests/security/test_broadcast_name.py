@@ -32,6 +32,11 @@ async def test_broadcast_name_offboarded_end_to_end(bot, okta, graph, directory)
 
     case = await open_case(bot)
     assert case.subject_name == NAME  # stored as the directory gave it; escaped only when shown
+    before = len(bot.slack.api_calls("views.publish"))
+    event = {"type": "app_home_opened", "user": bot.cast.manager, "tab": "home", "channel": "D1"}
+    assert (await bot.driver.event(event))[0] == 200
+    await wait_for(lambda: len(bot.slack.api_calls("views.publish")) > before, what="App Home")
+    assert "&lt;!channel&gt; Jane" in str(bot.slack.home_views[bot.cast.manager])
     result = await revoke_all(bot, case)
     assert all(check["gone"] for check in result["systems"].values()), result
     await complete_all(bot, await bot.runtime.cases.get(case.id))
