@@ -97,10 +97,11 @@ def clip(text: str, limit: int) -> str:
         return "…"[: max(limit, 0)]
     cut = limit - 1
     amp = text.rfind("&", max(0, cut - 4), cut)
-    if amp != -1 and ";" not in text[amp:cut]:
+    if amp != -1 and any(e.startswith(text[amp:cut]) for e in ("&amp;", "&lt;", "&gt;")):
         cut = amp
-    lt = text.rfind("<", 0, cut)
-    if lt != -1 and ">" not in text[lt:cut]:
+    # Only the bot's own sequences (mentions, links, dates: under 120 characters) hold raw "<".
+    lt = text.rfind("<", max(0, cut - 120), cut)
+    if lt != -1 and ">" not in text[lt:cut] and text[lt + 1 : lt + 2] in ("@", "#", "!"):
         cut = lt
     return text[:cut] + "…"
 

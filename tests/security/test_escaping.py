@@ -45,6 +45,7 @@ def test_clip_never_cuts_an_entity_or_a_sequence() -> None:
         assert len(cut) <= limit and re.fullmatch(r"ab(&amp;)*…?|a…|…", cut), (limit, cut)
     dated = "x" * 10 + slack_date(WHEN)
     assert clip(dated, 20) == "x" * 10 + "…"
+    assert clip("a < b " + "c" * 50, 20) == "a < b " + "c" * 13 + "…"  # raw text is cut where asked
 
 
 @settings(max_examples=200, deadline=None)
