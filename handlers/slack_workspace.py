@@ -85,7 +85,8 @@ class SlackWorkspace:
 
     async def open_room(self, case: Case, invitees: Sequence[str]) -> tuple[str, str]:
         day = case.last_day.isoformat()
-        topic = f"Offboarding {escape(case.subject_name)} · last day {day} · case {case.id}"
+        # The name gives way to Slack's 250-character topic, never the day or the case number.
+        topic = f"Offboarding {clip(escape(case.subject_name), 180)} · last day {day} · case {case.id}"
         return await self.private_channel(
             lambda suffix: channel_name(case.subject_name, day, suffix, case.subject_id),
             [u for u in invitees if u != case.subject_id],
