@@ -186,12 +186,28 @@ class Settings:
             raise ConfigError("OFFBOARD_CONFIG is not set: name the YAML file with roles and archive_channel")
 
 
+# The spellings people paste, mapped to the async drivers the bot ships (psycopg 3, aiosqlite).
+POSTGRES_SCHEMES = (
+    "postgres",
+    "postgresql",
+    "postgresql+psycopg",
+    "postgresql+asyncpg",
+    "postgresql+psycopg2",
+)
+SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
+ACCEPTED = "postgres://, postgresql[+psycopg|+asyncpg|+psycopg2]://, sqlite:// or sqlite:///FILE"
+
+
 def normalise_database_url(url: str) -> str:
-    """Accept the plain URLs people paste and pick the async drivers we ship."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://") :]
-    if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
-    return url
+    """Accept the plain URLs people paste and pick the async drivers we ship; anything else is a
+    ConfigError naming DATABASE_URL (the CLI prints it as one line and exits 2)."""
+    scheme, sep, rest = url.strip().partition("://")
+    scheme = scheme.lower()
+    if sep and scheme in POSTGRES_SCHEMES and rest:
+        return "postgresql+psycopg://" + rest
+    if sep and scheme in SQLITE_SCHEMES and (rest == "" or rest.startswith("/")):
+        return "sqlite+aiosqlite://" + rest
+    if sep and scheme in (*POSTGRES_SCHEMES, *SQLITE_SCHEMES):
+        raise ConfigError(f"DATABASE_URL: {scheme}:// needs a host and database (or a file); use {ACCEPTED}")
+    shown = f"{scheme}://…" if sep else "a value without a scheme"  # the rest may hold a password
+    raise ConfigError(f"DATABASE_URL: {shown} is not supported; use {ACCEPTED}")

@@ -51,8 +51,10 @@ def jobs_url(url: str) -> str:
     APScheduler's store writes synchronously from the event loop and would wait on the bot's own write
     lock in the same file (a stalled loop, "database is locked"). The database stays the source of
     truth either way: jobs are rebuilt from it on start."""
-    if url.startswith("sqlite") and ":memory:" not in url:
+    if url.startswith("sqlite"):
         path = url.partition(":///")[2]
+        if not path or ":memory:" in path:  # an in-memory database keeps its jobs in memory too
+            return "sqlite://"
         stem = path[:-3] if path.endswith(".db") else path
         return f"sqlite:///{stem}.jobs.db"
     return sync_url(url)

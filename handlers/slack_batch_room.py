@@ -10,6 +10,7 @@ from bot.bulk.service import Summary
 from bot.cases.models import Batch, Case
 from bot.clock import Clock
 from handlers.render import batch as render
+from handlers.render.text import clip, escape
 from handlers.slack_workspace import SlackWorkspace, room_thread
 
 
@@ -48,7 +49,8 @@ class SlackBatchRoom:
                 "permalink"
             ]
             text = (
-                f"The checklist and access revocation for {case.subject_name} are in the batch thread: {link}"
+                f"The checklist and access revocation for {clip(escape(case.subject_name), 1000)}"
+                f" are in the batch thread: {link}"
             )
             await self.client.chat_postMessage(channel=channel_id, text=text)
         return channel_id, name

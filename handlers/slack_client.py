@@ -16,6 +16,8 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from handlers.render.guard import guard_call
+
 # Keyed per channel: chat.postMessage's limit is about one message a second per channel; the others
 # are keyed per channel too, so one busy channel does not hold every other channel's updates.
 PER_CHANNEL = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
@@ -30,6 +32,7 @@ class PacedWebClient(AsyncWebClient):
         self._slots: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(in_flight))
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        kwargs = guard_call(api_method, kwargs)  # nothing from input becomes a live mention
         key = api_method
         if api_method in PER_CHANNEL:
             args = kwargs.get("json") or kwargs.get("data") or kwargs.get("params") or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -10,13 +11,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import Person
 
+# A directory name is stored (cases.subject_name is 255 characters) and shown: control characters
+# (PostgreSQL refuses NUL) and anything past a readable length stop here.
+NAME_CHARS = 250
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def directory_name(value: object) -> str:
+    text = _CONTROLS.sub(" ", str(value or "")).strip()
+    return text if len(text) <= NAME_CHARS else text[: NAME_CHARS - 1] + "…"
+
 
 def to_person(user: dict) -> Person:
     profile = user.get("profile") or {}
     return Person(
         id=user["id"],
-        name=user.get("name") or user["id"],
-        real_name=profile.get("real_name") or user.get("real_name") or "",
+        name=directory_name(user.get("name")) or user["id"],
+        real_name=directory_name(profile.get("real_name") or user.get("real_name")),
         email=profile.get("email"),
         tz=user.get("tz") or "UTC",
         is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",

@@ -12,6 +12,7 @@ from bot.checklist.models import ChecklistItem
 from bot.revocation.contract import PlannedCall
 from handlers.render import access
 from handlers.render import revocation as render
+from handlers.render.text import clip, escape
 
 
 class SlackRevocationBoard:
@@ -22,7 +23,7 @@ class SlackRevocationBoard:
         if not case.channel_id or not case.messages.get("checklist"):
             return {}
         blocks = render.panel_blocks(case, items)
-        text = f"Access revocation for {case.subject_name}"
+        text = f"Access revocation for {clip(escape(case.subject_name), 1000)}"
         current = case.messages.get("revocation")
         if current:
             await self.client.chat_update(
@@ -39,7 +40,7 @@ class SlackRevocationBoard:
         thread = (case.messages.get("revocation") or {}).get("thread_ts")
         if not case.channel_id or not thread or not items:
             return
-        text = "; ".join(f"{i.title}: {i.status}" for i in items)[:3000]
+        text = clip("; ".join(f"{escape(i.title)}: {escape(i.status)}" for i in items), 3000)
         for blocks in render.result_blocks(case, items):
             await self.client.chat_postMessage(
                 channel=case.channel_id, thread_ts=thread, text=text, blocks=blocks
@@ -65,9 +66,14 @@ class SlackRevocationBoard:
 
     async def show_inventory(self, case: Case, inventory: dict[str, Any], changes: dict[str, Any]) -> None:
         blocks = access.inventory_blocks(case, inventory, changes)
-        await self._thread_post(case, f"Access inventory for {case.subject_name}", blocks)
+        await self._thread_post(case, f"Access inventory for {clip(escape(case.subject_name), 1000)}", blocks)
 
     async def show_verification(self, case: Case, checks: list[Any], blocking: list[str]) -> None:
         gone = all(c.gone for c in checks)
-        text = "Access verified gone" if gone else "Access still there: " + "; ".join(blocking[:5])
+        text = (
+            "Access verified gone"
+            if gone
+            else "Access still there: " + "; ".join(escape(b) for b in blocking[:5])
+        )
+        text = clip(text, 3000)
         await self._thread_post(case, text, access.verification_blocks(case, checks, blocking))

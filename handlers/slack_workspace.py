@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from anyascii import anyascii
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.notices import Notice
 from handlers.render import checklist as render
 from handlers.render.notices import in_revocation_thread, notice_text
-from handlers.render.text import clip
+from handlers.render.text import clip, escape
 
 log = logging.getLogger(__name__)
 MAX_CHANNEL_NAME = 80
@@ -32,16 +34,36 @@ def room_thread(case: Case, pages: list[dict[str, Any]] | None = None) -> str | 
     return pages[0]["ts"] if case.messages.get("shared_room") and pages else None
 
 
+def _ascii(name: str) -> str:
+    """A name in any script as readable ASCII: each syllable of a script written without spaces
+    (李小龍 → "Li Xiao Long") stands apart; emoji and symbols are dropped; apostrophes vanish."""
+    parts = []
+    for ch in unicodedata.normalize("NFC", name):
+        if ch.isascii():
+            parts.append(ch)
+            continue
+        kind = unicodedata.category(ch)
+        if kind[0] in "SC":  # symbols (emoji), controls, format characters (zero-width, bidi)
+            continue
+        latin = anyascii(ch)
+        parts.append(f" {latin} " if kind == "Lo" and len(latin) > 1 else latin)
+    return re.sub(r"['`]", "", "".join(parts))
+
+
 def channel_slug(name: str) -> str:
-    """Slack's channel-name rules: lowercase a–z, 0–9, '-' and '_' only."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")
-    return re.sub(r"-{2,}", "-", slug) or "person"
+    """Slack's channel-name rules: lowercase a–z, 0–9, '-' and '_' only; "" when nothing is left."""
+    slug = re.sub(r"[^a-z0-9_]+", "-", _ascii(name).lower())
+    return re.sub(r"[-_]{2,}", "-", slug).strip("-_")
 
 
-def channel_name(subject: str, day: str, suffix: str = "") -> str:
+def channel_name(subject: str, day: str, suffix: str = "", fallback: str = "") -> str:
+    """`offboard-<name>-<day><suffix>` within Slack's 80 characters: the name gives way, never the day
+    or the suffix; an empty name (only emoji, say) falls back to `fallback` (the Slack user id)."""
     fixed = f"offboard--{day}{suffix}"
     room = MAX_CHANNEL_NAME - len(fixed)
-    return f"offboard-{channel_slug(subject)[:room].strip('-_')}-{day}{suffix}"
+    slug = channel_slug(subject)[:room].strip("-_")
+    slug = slug or channel_slug(fallback)[:room].strip("-_") or "person"
+    return f"offboard-{slug}-{day}{suffix}"
 
 
 class SlackWorkspace:
@@ -61,9 +83,10 @@ class SlackWorkspace:
 
     async def open_room(self, case: Case, invitees: Sequence[str]) -> tuple[str, str]:
         day = case.last_day.isoformat()
-        topic = f"Offboarding {case.subject_name} · last day {day} · case {case.id}"
+        # The name gives way to Slack's 250-character topic, never the day or the case number.
+        topic = f"Offboarding {clip(escape(case.subject_name), 180)} · last day {day} · case {case.id}"
         return await self.private_channel(
-            lambda suffix: channel_name(case.subject_name, day, suffix),
+            lambda suffix: channel_name(case.subject_name, day, suffix, case.subject_id),
             [u for u in invitees if u != case.subject_id],
             topic,
         )
@@ -71,7 +94,8 @@ class SlackWorkspace:
     async def private_channel(
         self, name_for: Callable[[str], str], invitees: Sequence[str], topic: str
     ) -> tuple[str, str]:
-        """A new private channel (a free name: -2, -3 … on `name_taken`), its people and its topic."""
+        """A new private channel (a free name: -2, -3 … on `name_taken`), its people and its topic
+        (escaped by the caller: a topic is shown like any message text)."""
         channel: dict[str, Any] | None = None
         for attempt in range(12):
             suffix = "" if attempt == 0 else f"-{attempt + 1}" if attempt < 10 else f"-{secrets.token_hex(3)}"
@@ -160,7 +184,7 @@ class SlackWorkspace:
         notes: Sequence[str] = (),
     ) -> None:
         messages = render.archive_messages(case, items, final_hash, final_seq, notes)
-        text = f"Offboarding record: {case.subject_name} ({case.status})"
+        text = f"Offboarding record: {clip(escape(case.subject_name), 1000)} ({escape(case.status)})"
         first = await self.client.chat_postMessage(
             channel=self.archive_channel, text=text, blocks=messages[0]
         )

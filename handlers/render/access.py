@@ -23,7 +23,7 @@ KIND_LABEL = {"status": "status", "account": "account", "app": "apps", "group": 
 
 
 def _system_lines(name: str, state: Any) -> str:
-    title = f"*{SYSTEM.get(name, name)}*"
+    title = f"*{SYSTEM.get(name) or escape(name)}*"
     if isinstance(state, str):
         return f"{title}: {escape(state)}"
     by_kind: dict[str, list[str]] = {}
@@ -35,16 +35,16 @@ def _system_lines(name: str, state: Any) -> str:
 
 
 def inventory_blocks(case: Case, inventory: dict[str, Any], changes: dict[str, Any]) -> list[dict[str, Any]]:
-    blocks: list[Any] = [SectionBlock(text=f"*Access inventory* for {escape(case.subject_name)}")]
+    blocks: list[Any] = [SectionBlock(text=f"*Access inventory* for {clip(escape(case.subject_name), 2000)}")]
     for name, state in inventory.items():
         blocks.append(SectionBlock(text=clip(_system_lines(name, state), 3000)))
     if changes:
         lines = []
         for name, change in changes.items():
             for what in change["added"]:
-                lines.append(f"➕ {SYSTEM.get(name, name)}: {escape(what)}")
+                lines.append(f"➕ {SYSTEM.get(name) or escape(name)}: {escape(what)}")
             for what in change["removed"]:
-                lines.append(f"➖ {SYSTEM.get(name, name)}: {escape(what)}")
+                lines.append(f"➖ {SYSTEM.get(name) or escape(name)}: {escape(what)}")
         blocks.append(SectionBlock(text=clip("*Changes since the last read*\n" + "\n".join(lines), 3000)))
     blocks.append(
         ContextBlock(
@@ -61,7 +61,7 @@ def inventory_blocks(case: Case, inventory: dict[str, Any], changes: dict[str, A
 def verification_blocks(case: Case, checks: Sequence[Any], blocking: list[str]) -> list[dict[str, Any]]:
     blocks: list[Any] = [SectionBlock(text="*Verification*")]
     for check in checks:
-        name = SYSTEM.get(check.system, check.system)
+        name = SYSTEM.get(check.system) or escape(check.system)
         if check.gone:
             text = f":white_check_mark: *{name}*: access verified gone"
         else:

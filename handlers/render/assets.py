@@ -35,7 +35,7 @@ from bot.assets.models import (
 from bot.assets.service import Seat
 from bot.cases.models import Case
 from bot.errors import InvalidRequest
-from handlers.render.text import clip, escape, pack_lines, slack_date
+from handlers.render.text import clip, escape, mention, pack_lines, plain, slack_date
 
 ASSET_STEP = "asset_step"
 # Worst case (every field at its register limit, full history, two buttons) an asset is ~1.6k
@@ -97,18 +97,19 @@ def overdue(assets: Sequence[Asset], now: datetime | None) -> list[Asset]:
 
 
 def _who(user: str | None) -> str:
-    return f"<@{user}>" if user and user != "bot" else "the bot"
+    return mention(user)
 
 
 def asset_text(asset: Asset, now: datetime | None = None) -> str:
-    kind = escape(clip(asset.kind.capitalize(), 32))
+    # Escaped first, then clipped: escaping lengthens text, and the limits are Slack's.
+    kind = clip(escape(asset.kind.capitalize()), 32)
     if asset.source == INTUNE:
-        name = f"*{kind}* {escape(clip(asset.description or asset.asset_tag, 150))} · Intune"
+        name = f"*{kind}* {clip(escape(asset.description or asset.asset_tag), 150)} · Intune"
     else:
-        desc = f" — {escape(clip(asset.description, 150))}" if asset.description else ""
-        name = f"*{kind}* `{escape(clip(asset.asset_tag, 100))}`{desc}"
+        desc = f" — {clip(escape(asset.description), 150)}" if asset.description else ""
+        name = f"*{kind}* `{clip(escape(asset.asset_tag), 100)}`{desc}"
     if asset.serial:
-        name += f" · serial `{escape(clip(asset.serial, 60))}`"
+        name += f" · serial `{clip(escape(asset.serial), 60)}`"
     state = f"*{STATE_NAMES[asset.state]}* · {_who(asset.updated_by)} {slack_date(asset.updated_at)}"
     if asset.state in AWAITING_RETURN and asset.return_deadline is not None:
         late = now is not None and asset.return_deadline <= now
@@ -155,7 +156,7 @@ def asset_blocks(case: Case, asset: Asset, now: datetime | None = None) -> list[
 
 def seat_lines(seats: Sequence[Seat]) -> list[str]:
     lines = [
-        f"• *{escape(clip(s.part_number, 100))}* — removed by {_who(s.removed_by)}"
+        f"• *{clip(escape(s.part_number), 100)}* — removed by {_who(s.removed_by)}"
         + (f" {slack_date(s.removed_at, '{date_short_pretty}')}" if s.removed_at else "")
         for s in seats[:SEAT_LINES]
     ]
@@ -177,7 +178,7 @@ def page_blocks(
     blocks: list[Block] = []
     if first:
         blocks += [
-            HeaderBlock(block_id="assets_head", text=clip(f"Equipment: {case.subject_name}", 150)),
+            HeaderBlock(block_id="assets_head", text=plain(f"Equipment: {case.subject_name}", 150)),
             ContextBlock(
                 block_id="assets_summary",
                 elements=[
@@ -198,7 +199,9 @@ def page_blocks(
         blocks.append(
             ContextBlock(
                 block_id="assets_more",
-                elements=[MarkdownTextObject(text=f"Equipment: {escape(case.subject_name)} (continued)")],
+                elements=[
+                    MarkdownTextObject(text=clip(f"Equipment: {escape(case.subject_name)} (continued)", 3000))
+                ],
             )
         )
     for asset_id in ids:
@@ -209,7 +212,8 @@ def page_blocks(
 
 def page_text(case: Case, assets: Sequence[Asset]) -> str:
     done = sum(1 for a in assets if a.state in FINAL)
-    return f"Equipment to return for {case.subject_name}: {done}/{len(assets)} reassigned or retired"
+    who = clip(escape(case.subject_name), 1000)
+    return f"Equipment to return for {who}: {done}/{len(assets)} reassigned or retired"
 
 
 def messages(

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks.block_elements import FileInputElement  # not re-ex
 from bot.bulk.service import Plan, Summary
 from handlers import ids
 from handlers.render import modal
-from handlers.render.text import clip, escape, pack_lines, slack_date
+from handlers.render.text import clip, escape, mention, pack_lines, slack_date
 
 COLUMNS = (
     "One row per person. Columns: `user` (Slack user ID or email), `last_day` (YYYY-MM-DD), `template`, "
@@ -77,7 +77,7 @@ def message_view(text: str) -> dict[str, Any]:
 def confirm_view(plan: Plan) -> dict[str, Any]:
     first, last = plan.last_days
     days = f"{first:%a %d %b %Y}" if first == last else f"{first:%a %d %b} to {last:%a %d %b %Y}"
-    templates = ", ".join(f"{n} {name}" for name, n in sorted(plan.by_template().items()))
+    templates = ", ".join(f"{n} {escape(name)}" for name, n in sorted(plan.by_template().items()))
     lines = [
         f"*{len(plan.rows)} departures*, all rows valid.",
         f"Last working days: {days}. Templates: {templates}.",
@@ -93,7 +93,7 @@ def confirm_view(plan: Plan) -> dict[str, Any]:
     )
     return modal.modal(
         "Start the batch?",
-        [SectionBlock(text="\n".join(lines))],
+        [SectionBlock(text=clip("\n".join(lines), 3000))],
         callback_id=ids.BULK_CONFIRM,
         submit="Start batch",
         close="Back",
@@ -128,7 +128,7 @@ def summary_blocks(summary: Summary, now: datetime) -> list[dict[str, Any]]:
     )
     blocks: list[Any] = [
         HeaderBlock(text=clip(f"Batch offboarding {batch.id}: {summary.size} departures", 150)),
-        SectionBlock(text=f"Started by <@{batch.created_by}>{cutoff}. One thread per person below."),
+        SectionBlock(text=f"Started by {mention(batch.created_by)}{cutoff}. One thread per person below."),
         SectionBlock(text=counts),
         SectionBlock(text=progress),
     ]

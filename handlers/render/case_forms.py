@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import DatePickerElement, InputBlock, PlainTextInpu
 from slack_sdk.models.views import View
 
 from handlers import ids
-from handlers.render.text import clip
+from handlers.render.text import clip, mention
 
 
 def fit_metadata(request: dict[str, Any], limit: int = 3000) -> str:
@@ -41,7 +41,7 @@ def confirm_involuntary(request: dict[str, Any], subject_id: str) -> dict[str, A
         private_metadata=fit_metadata(request, 2800),
         blocks=[
             SectionBlock(
-                text=f":warning: <@{subject_id}>'s access will be cut off *now*: Okta and Microsoft 365 "
+                text=f":warning: {mention(subject_id)}'s access will be cut off *now*: Okta and Microsoft 365 "
                 "revocations start as soon as you confirm, before the channel is set up."
             )
         ],

@@ -22,7 +22,7 @@ from bot.cases.models import Case
 from bot.checklist.models import DONE, FAILED, RUNNING, ChecklistItem
 from bot.checklist.templates import ROLE_NAMES
 from handlers import ids
-from handlers.render.text import clip, escape, pack_lines, slack_date, utc_iso
+from handlers.render.text import clip, escape, mention, pack_lines, plain, slack_date, utc_iso
 
 # 20 items a page keeps a page under 50 blocks (items + role headers + header) and well under the
 # ~13k characters at which Slack answers msg_blocks_too_long, even when every item is done.
@@ -68,13 +68,13 @@ def header_blocks(case: Case, items: Sequence[ChecklistItem], now: datetime | No
         f"*Last day:* {case.last_day:%a %d %b %Y}",
         f"*Access cutoff:* {slack_date(case.cutoff_at, '{date_short_pretty} at {time}')}"
         + (f" ({countdown(case.cutoff_at, now)})" if now and case.cutoff_done_at is None else ""),
-        f"*Reason:* {REASON.get(case.reason, case.reason)}",
+        f"*Reason:* {REASON.get(case.reason) or escape(case.reason)}",
         f"*Template:* {escape(case.template)}",
-        f"*Manager:* <@{case.manager_id}>",
+        f"*Manager:* {mention(case.manager_id, 'nobody')}",
     ]
     blocks: list[Block] = [
-        HeaderBlock(block_id="head", text=clip(f"Offboarding: {case.subject_name}", 150)),
-        ContextBlock(block_id="facts", elements=[MarkdownTextObject(text=" · ".join(facts))]),
+        HeaderBlock(block_id="head", text=plain(f"Offboarding: {case.subject_name}", 150)),
+        ContextBlock(block_id="facts", elements=[MarkdownTextObject(text=clip(" · ".join(facts), 3000))]),
         SectionBlock(block_id="progress", text=f"*Progress:* {progress(items)}"),
     ]
     if case.is_open:
@@ -94,10 +94,10 @@ def header_blocks(case: Case, items: Sequence[ChecklistItem], now: datetime | No
 
 
 def item_text(item: ChecklistItem) -> str:
-    title = escape(item.title)
-    role = ROLE_NAMES.get(item.role, item.role)
+    title = clip(escape(item.title), 1000)
+    role = ROLE_NAMES.get(item.role) or escape(item.role)
     if item.status == DONE:
-        by = f"<@{item.done_by}>" if item.done_by and item.done_by != "bot" else "the bot"
+        by = mention(item.done_by)
         when = slack_date(item.done_at) if item.done_at else ""
         extra = f"\n{clip(escape(item.detail), 600)}" if item.detail else ""
         return f":white_check_mark: ~{title}~ · {role} · done by {by} {when}{extra}"
@@ -132,13 +132,13 @@ def page_blocks(
             # Items added later can bring a role back on the same page: block ids must stay unique.
             n = sum(1 for b in blocks if (b.block_id or "").startswith(f"role:{role}"))
             block_id = f"role:{role}" if n == 0 else f"role:{role}:{n + 1}"
-            blocks.append(SectionBlock(block_id=block_id, text=f"*{ROLE_NAMES.get(role, role)}*"))
+            blocks.append(SectionBlock(block_id=block_id, text=f"*{ROLE_NAMES.get(role) or escape(role)}*"))
         blocks.append(item_block(case, item))
     return [b.to_dict() for b in blocks]
 
 
 def page_text(case: Case, items: Sequence[ChecklistItem]) -> str:
-    return f"Offboarding checklist for {case.subject_name}: {progress(items)}"
+    return f"Offboarding checklist for {clip(escape(case.subject_name), 1000)}: {progress(items)}"
 
 
 def archive_messages(
@@ -147,17 +147,19 @@ def archive_messages(
     """The closed case as a record: every item with who and when (Slack date and UTC ISO)."""
     closed = case.closed_at
     summary = [
-        f"*Person:* {escape(case.subject_name)} (<@{case.subject_id}>)",
-        f"*Status:* {case.status}" + (f" — {escape(case.close_reason)}" if case.close_reason else ""),
+        f"*Person:* {clip(escape(case.subject_name), 500)} ({mention(case.subject_id, 'no Slack user')})",
+        f"*Status:* {escape(case.status)}"
+        + (f" — {clip(escape(case.close_reason), 2000)}" if case.close_reason else ""),
         f"*Last day:* {case.last_day.isoformat()} · *Cutoff:* {utc_iso(case.cutoff_at)}",
         f"*Opened:* {utc_iso(case.created_at)}" + (f" · *Closed:* {utc_iso(closed)}" if closed else ""),
-        f"*Manager:* <@{case.manager_id}> · *Template:* {escape(case.template)} · *Reason:* {case.reason}",
+        f"*Manager:* {mention(case.manager_id, 'nobody')} · *Template:* {escape(case.template)}"
+        f" · *Reason:* {escape(case.reason)}",
     ]
     lines = []
     for item in ordered(items):
-        role = ROLE_NAMES.get(item.role, item.role)
+        role = ROLE_NAMES.get(item.role) or escape(item.role)
         if item.status == DONE and item.done_at:
-            by = f"<@{item.done_by}>" if item.done_by and item.done_by != "bot" else "the bot"
+            by = mention(item.done_by)
             line = f"✅ {escape(item.title)} ({role}) — {by}, {slack_date(item.done_at)} ({utc_iso(item.done_at)})"
             if item.detail:
                 line += f" — {escape(item.detail)}"
@@ -165,8 +167,8 @@ def archive_messages(
             line = f"▫️ {escape(item.title)} ({role}) — {item.status}"
         lines.append(line)
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"Offboarding record: {case.subject_name}", 150)),
-        SectionBlock(text="\n".join(summary)),
+        HeaderBlock(text=plain(f"Offboarding record: {case.subject_name}", 150)),
+        SectionBlock(text=clip("\n".join(summary), 3000)),
         DividerBlock(),
     ]
     blocks += [SectionBlock(text=chunk) for chunk in pack_lines(lines, 2900)]

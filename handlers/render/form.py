@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.checklist.templates import TemplateSet
 from handlers import ids
+from handlers.render.text import mention, plain
 
 MAILBOX_OPTIONS = {
     "none": "Leave as is",
@@ -35,11 +36,12 @@ PHONE_OPTIONS = {
 
 
 def _options(choices: dict[str, str]) -> list[Option]:
-    return [Option(value=k, text=v) for k, v in choices.items()]
+    # Option texts are plain_text of at most 75 characters; template titles come from files.
+    return [Option(value=k, text=plain(v, 75)) for k, v in choices.items()]
 
 
 def _initial(choices: dict[str, str], value: str) -> Option:
-    return Option(value=value, text=choices[value])
+    return Option(value=value, text=plain(choices[value], 75))
 
 
 def offboard_form(
@@ -54,7 +56,7 @@ def offboard_form(
     metadata = json.dumps({"subject": subject_id, "channel": channel_id, "person": person or {}})
     blocks = [
         SectionBlock(
-            block_id="who", text=f"Offboarding <@{subject_id}>. Everything here can be changed later."
+            block_id="who", text=f"Offboarding {mention(subject_id)}. Everything here can be changed later."
         ),
         InputBlock(
             block_id="last_day",

@@ -8,13 +8,17 @@ from slack_sdk.models.blocks import ContextBlock, DividerBlock, HeaderBlock, Mar
 from slack_sdk.models.views import View
 
 from bot.cases.overview import Overview
-from handlers.render.text import escape, pack_lines, slack_date
+from handlers.render.text import channel_link, clip, escape, pack_lines, slack_date
 
 MAX_LINES = 30
 
 
 def _channel(case: Any) -> str:
-    return f"<#{case.channel_id}>" if case.channel_id else "(channel not created yet)"
+    return channel_link(case.channel_id) if case.channel_id else "(channel not created yet)"
+
+
+def _who(case: Any) -> str:
+    return clip(escape(case.subject_name), 300)
 
 
 def home_view(view: Overview) -> dict[str, Any]:
@@ -32,18 +36,18 @@ def home_view(view: Overview) -> dict[str, Any]:
 
     section(
         "Your open cases",
-        [f"• {escape(c.subject_name)} — last day {c.last_day:%d %b %Y} · {_channel(c)}" for c in view.cases],
+        [f"• {_who(c)} — last day {c.last_day:%d %b %Y} · {_channel(c)}" for c in view.cases],
         "No open offboardings.",
     )
     section(
         "Cutoffs in the next 14 days",
-        [f"• {escape(c.subject_name)} — {slack_date(c.cutoff_at)} · {_channel(c)}" for c in view.upcoming],
+        [f"• {_who(c)} — {slack_date(c.cutoff_at)} · {_channel(c)}" for c in view.upcoming],
         "None.",
     )
     section(
         "Overdue items you own",
         [
-            f"• {escape(i.title)} — {escape(c.subject_name)}, due {slack_date(i.due_at, '{date_short_pretty}')} · "
+            f"• {clip(escape(i.title), 300)} — {_who(c)}, due {slack_date(i.due_at, '{date_short_pretty}')} · "
             f"{_channel(c)}"
             for c, i in view.overdue
         ],

@@ -17,11 +17,11 @@ from bot.notices import (
     OverdueDigest,
     WorkFailed,
 )
-from handlers.render.text import escape
+from handlers.render.text import escape, mention, usergroup
 
 
 def group(role_groups: Mapping[str, str], role: str) -> str:
-    return f"<!subteam^{role_groups[role]}>"
+    return usergroup(role_groups[role])
 
 
 def error_text(error: DomainError) -> str:
@@ -29,7 +29,7 @@ def error_text(error: DomainError) -> str:
     text = escape(error.message)
     if error.by:
         head, dot = (text[:-1], ".") if text.endswith(".") else (text, "")
-        text = f"{head} by <@{error.by}>{dot}"
+        text = f"{head} by {mention(error.by)}{dot}"
     return text
 
 
@@ -47,7 +47,7 @@ def _(notice: CloseBlocked, role_groups: Mapping[str, str], manager_id: str = ""
 @notice_text.register
 def _(notice: LastDayMoved, role_groups: Mapping[str, str], manager_id: str = "") -> str:
     return (
-        f"<@{notice.actor}> moved the last day to {notice.day:%a %d %b %Y}; "
+        f"{mention(notice.actor)} moved the last day to {notice.day:%a %d %b %Y}; "
         "cutoff and reminders are rescheduled."
     )
 
@@ -62,7 +62,7 @@ def _(notice: CutoffNeedsPeople, role_groups: Mapping[str, str], manager_id: str
 
 @notice_text.register
 def _(notice: ItemsDue, role_groups: Mapping[str, str], manager_id: str = "") -> str:
-    who = f"<@{manager_id}>" if notice.role == "manager" else group(role_groups, notice.role)
+    who = mention(manager_id) if notice.role == "manager" else group(role_groups, notice.role)
     titles = "\n".join(f"• {escape(t)}" for t in notice.titles)
     return f"{who} Reminder — due and still open ({ROLE_NAMES[notice.role]}):\n{titles}"
 

@@ -20,29 +20,30 @@ from bot.revocation.contract import PlannedCall
 from bot.revocation.titles import step_title
 from handlers import ids
 from handlers.render.checklist import split_messages
-from handlers.render.text import clip, escape, pack_lines, slack_date
+from handlers.render.text import clip, escape, pack_lines, plain, slack_date
 
 ICON = {DONE: ":white_check_mark:", FAILED: ":x:", RUNNING: ":hourglass_flowing_sand:"}
 
 
 def _confirm(title: str, text: str, go: str) -> ConfirmObject:
-    return ConfirmObject(title=title, text=text, confirm=go, deny="Cancel", style="danger")
+    """`text` is raw: a confirm dialog's text is a 300-character text object like any other."""
+    return ConfirmObject(title=title, text=plain(text, 300), confirm=go, deny="Cancel", style="danger")
 
 
 def step_line(item: ChecklistItem) -> str:
     icon = ICON.get(item.status, ":white_square:")
-    line = f"{icon} *{escape(item.title)}*"
+    line = f"{icon} *{clip(escape(item.title), 500)}*"
     if item.status in (DONE, FAILED) and item.done_at:
         line += f" · {slack_date(item.done_at)}"
         ids_ = (item.result or {}).get("request_ids") or []
         if ids_:
-            line += " · request id " + ", ".join(f"`{escape(i)}`" for i in ids_[:3])
+            line += " · request id " + ", ".join(f"`{clip(escape(i), 100)}`" for i in ids_[:3])
         if (item.result or {}).get("data", {}).get("dry_run"):
             line += " · _dry-run_"
         line += f"\n{clip(escape(item.detail), 1500)}"
         manual = (item.result or {}).get("manual")
         if manual:
-            line += f"\n:point_right: Manual step: `{escape(manual)}`"
+            line += f"\n:point_right: Manual step: `{clip(escape(manual), 500)}`"
     elif item.status == RUNNING:
         line += " · running…"
     return line
@@ -53,7 +54,7 @@ def panel_blocks(case: Case, items: Sequence[ChecklistItem]) -> list[dict[str, A
     blocks: list[Any] = [
         SectionBlock(
             block_id="rev:head",
-            text=f"*Access revocation* for {escape(case.subject_name)} · cutoff "
+            text=f"*Access revocation* for {clip(escape(case.subject_name), 1000)} · cutoff "
             f"{slack_date(case.cutoff_at, '{date_short_pretty} at {time}')}",
         )
     ]
@@ -121,13 +122,13 @@ def preview_blocks(plans: dict[str, list[PlannedCall] | str]) -> list[dict[str, 
     lines = ["*Preview* — nothing has been sent. These calls would be:"]
     for step, calls in plans.items():
         if isinstance(calls, str):
-            lines.append(f"• {step_title(step)}: {escape(calls)}")
+            lines.append(f"• {escape(step_title(step))}: {escape(calls)}")
         elif not calls:
-            lines.append(f"• {step_title(step)}: nothing to send")
+            lines.append(f"• {escape(step_title(step))}: nothing to send")
         else:
             for c in calls:
                 lines.append(
-                    f"• {step_title(step)}: `{c.method} {escape(c.path)}` (target `{escape(c.target)}`)"
+                    f"• {escape(step_title(step))}: `{escape(c.method)} {escape(c.path)}` (target `{escape(c.target)}`)"
                 )
     blocks = [SectionBlock(text=chunk).to_dict() for chunk in pack_lines(lines, 2900)][:45]
     note = ContextBlock(elements=[MarkdownTextObject(text="Preview only: no request was sent.")])

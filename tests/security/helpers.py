@@ -57,3 +57,64 @@ def all_text_shown(slack: Any) -> str:
     parts += [str(v) for v in slack.views_opened]
     parts += [str(v) for v in slack.home_views.values()]
     return "\n".join(parts)
+
+
+# -- what Slack would make live -------------------------------------------------------------------
+
+TOKEN = re.compile(r"<([^<>]*)>")
+BARE_BROADCAST = re.compile(r"(?<![\w.@])@(channel|here|everyone)\b", re.IGNORECASE)
+SHOWN_ARGS = ("text", "topic", "purpose", "title")
+BLOCK_ARGS = ("blocks", "view", "attachments")
+CHANNEL_NAME = re.compile(r"[a-z0-9_-]{1,80}")
+
+
+def _text_objects(node: Any) -> list[str]:
+    if isinstance(node, list):
+        return [t for n in node for t in _text_objects(n)]
+    if not isinstance(node, dict):
+        return []
+    found = [t for v in node.values() for t in _text_objects(v)]
+    if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+        found.append(node["text"])
+    return found
+
+
+def shown_texts(slack: Any) -> list[tuple[str, str]]:
+    """(method, text) for every text any call to the stand-in asked Slack to show: message and
+    ephemeral `text`, every text object in blocks, modals and Home tabs, topics, purposes, bookmarks."""
+    shown: list[tuple[str, str]] = []
+    for call in slack.requests:
+        method = call.path.rsplit("/", 1)[-1]
+        params = call.body if isinstance(call.body, dict) else {}
+        shown += [(method, params[k]) for k in SHOWN_ARGS if isinstance(params.get(k), str)]
+        shown += [(method, t) for k in BLOCK_ARGS for t in _text_objects(params.get(k))]
+    return shown
+
+
+def live_sequences(slack: Any, allowed: set[str]) -> list[tuple[str, str]]:
+    """Every control sequence Slack would act on that is not one of `allowed` (the bot's own
+    mentions: "@U…", "!subteam^S…", "#C…"), and every bare @channel/@here/@everyone. Dates pass."""
+    found: list[tuple[str, str]] = []
+    for method, shown in shown_texts(slack):
+        for m in TOKEN.finditer(shown):
+            inner = m.group(1)
+            if inner.startswith("!date^") or inner in allowed:
+                continue
+            found.append((method, m.group()))
+        found += [(method, m.group()) for m in BARE_BROADCAST.finditer(shown)]
+    return found
+
+
+def bot_mentions(cast: Any, slack: Any) -> set[str]:
+    """The sequences the bot may write itself: people in a case, role groups, channels it created."""
+    people = [cast.manager, cast.hr, cast.it, cast.security, cast.subject, cast.colleague]
+    groups = [cast.hr_group, cast.it_group, cast.security_group]
+    return {f"@{p}" for p in people} | {f"!subteam^{g}" for g in groups} | {f"#{c}" for c in slack.channels}
+
+
+def requested_channel_names(slack: Any) -> list[str]:
+    """Every name the bot asked conversations.create for, taken ones included (Slack answers those
+    with HTTP 200 and `name_taken`)."""
+    return [
+        str(call.body.get("name")) for call in slack.requests if call.path.endswith("/conversations.create")
+    ]
