@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from bot.ports import USER_ID
+
 # Bidi embeddings/overrides/isolates reorder what follows them (a name can spoof the text after it);
 # C0 controls other than tab and newline have no business in a message.
 _UNSHOWN = re.compile(r"[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b-\x1f\x7f]")
@@ -33,7 +35,7 @@ _OWN = re.compile(
     r"|<!date\^\d{1,12}\^[^<>|&]*\|[^<>&@]*>"
 )
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_USER_ID = re.compile(USER_ID)  # the one user-id pattern (bot/ports.py)
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
 
