@@ -21,8 +21,9 @@ from aiohttp import web
 
 from standins.base import Fault, Recorded, StandIn
 from standins.graph_routes import GRAPH_CONTEXT, REQUEST_IDS, GraphRoutes, Handler, U, not_found, odata_error
-from standins.graph_state import INVITE_PARAMETERS, new_id
+from standins.graph_state import INVITE_PARAMETERS, new_id, now_iso
 
+WIPE_PARAMETERS = frozenset({"keepEnrollmentData", "keepUserData", "macOsUnlockCode", "persistEsimDataPlan"})
 _RECORD: contextvars.ContextVar[Recorded] = contextvars.ContextVar("graph_record")
 
 
@@ -74,7 +75,9 @@ class GraphStandIn(GraphRoutes, StandIn):
                 ("POST", r"/drives/(?P<d>[^/]+)/items/(?P<item>[^/]+)/invite", self.invite),
                 ("GET", r"/subscribedSkus", self.list_skus),
                 ("GET", rf"/reports/authenticationMethods/userRegistrationDetails/{U}", self.registration),
+                ("GET", r"/deviceManagement/managedDevices/(?P<d>[^/]+)", self.get_device),
                 ("POST", r"/deviceManagement/managedDevices/(?P<d>[^/]+)/retire", self.retire),
+                ("POST", r"/deviceManagement/managedDevices/(?P<d>[^/]+)/wipe", self.wipe),
                 ("DELETE", r"/groups/(?P<g>[^/]+)/members/(?P<u>[^/]+)/\$ref", self.remove_member),
             ]
         ]
@@ -171,6 +174,25 @@ class GraphStandIn(GraphRoutes, StandIn):
         if body not in (None, {}):
             return self.violation("retire takes no parameters")
         device.state = "retirePending"
+        device.actions.append(_action("retire"))
+        return web.Response(status=204)
+
+    async def get_device(self, request: web.Request, body: Any, d: str) -> web.Response:
+        device = self.devices.get(d)
+        if device is None:
+            return not_found(d)
+        context = f"{GRAPH_CONTEXT}#deviceManagement/managedDevices/$entity"
+        return web.json_response({"@odata.context": context, **self.device_json(device)})
+
+    async def wipe(self, request: web.Request, body: Any, d: str) -> web.Response:
+        """CSDL action wipe(keepEnrollmentData, keepUserData, macOsUnlockCode, persistEsimDataPlan)."""
+        device = self.devices.get(d)
+        if device is None:
+            return not_found(d)
+        if body is not None and (not isinstance(body, dict) or set(body) - WIPE_PARAMETERS):
+            return self.violation(f"wipe: unknown parameters in {body!r}")
+        device.state = "wipePending"
+        device.actions.append(_action("wipe"))
         return web.Response(status=204)
 
     async def get_drive(self, request: web.Request, body: Any, u: str) -> web.Response:
@@ -220,3 +242,9 @@ class GraphStandIn(GraphRoutes, StandIn):
     async def list_skus(self, request: web.Request, body: Any) -> web.Response:
         items = [self.sku_json(s) for s in self.skus]
         return web.json_response({"@odata.context": f"{GRAPH_CONTEXT}#subscribedSkus", "value": items})
+
+
+def _action(name: str) -> dict[str, Any]:
+    """A deviceActionResult as Intune lists it while the device has not checked in yet."""
+    at = now_iso()
+    return {"actionName": name, "actionState": "pending", "startDateTime": at, "lastUpdatedDateTime": at}

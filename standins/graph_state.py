@@ -137,6 +137,8 @@ class Device:
     os: str
     user_id: str
     state: str = "managed"
+    owner: str = "company"  # managedDeviceOwnerType: unknown | company | personal
+    actions: list[dict[str, Any]] = field(default_factory=list)  # deviceActionResult JSON
 
 
 class GraphTenant:
@@ -228,10 +230,15 @@ class GraphTenant:
             user.default_method = mid
         return mid
 
-    def add_device(self, user_id: str, name: str, os: str = "Windows") -> str:
+    def add_device(self, user_id: str, name: str, os: str = "Windows", owner: str = "company") -> str:
         did = new_id()
-        self.devices[did] = Device(did, name, os, user_id)
+        self.devices[did] = Device(did, name, os, user_id, owner=owner)
         return did
+
+    def finish_device_action(self, device_id: str, state: str = "done") -> None:
+        """The device checked in: its latest remote action (retire/wipe) reaches `state`."""
+        action = self.devices[device_id].actions[-1]
+        action.update(actionState=state, lastUpdatedDateTime=now_iso())
 
     def set_manager(self, user_id: str, manager_id: str) -> None:
         self.users[user_id].manager_id = manager_id
@@ -315,8 +322,9 @@ class GraphTenant:
             "userPrincipalName": user.upn,
             "emailAddress": user.mail,
             "managementState": device.state,
-            "managedDeviceOwnerType": "company",
+            "managedDeviceOwnerType": device.owner,
             "complianceState": "compliant",
+            "deviceActionResults": [dict(a) for a in device.actions],
         }
 
     def sku_json(self, sku_id: str) -> dict[str, Any]:
