@@ -13,7 +13,6 @@ from typing import Any
 from bot.revocation.contract import CallRecord, LookupFailed, PlannedCall, StepOptions, StepOutcome, Subject
 from bot.revocation.graph_client import (
     CALLS,
-    RATE_WAIT,
     GraphFailure,
     GraphHandle,
     Op,
@@ -24,6 +23,7 @@ from bot.revocation.graph_client import (
 from bot.revocation.graph_mail import GraphMailSteps
 from bot.revocation.graph_reads import METHOD_KINDS
 from bot.revocation.pacing import Pacer
+from bot.revocation.retry import DEFAULT, RetryPolicy
 
 BLOCK = "graph.block_sign_in"
 REVOKE = "graph.revoke_sessions"
@@ -50,21 +50,28 @@ class GraphSystem(GraphMailSteps):
         tenant_id: str | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
-        backoff: float = 0.5,
-        retries: int = 3,
+        retry: RetryPolicy = DEFAULT,
         timeout: float = 30.0,
         max_concurrency: int = 20,
-        max_rate_wait: float = RATE_WAIT,
+        backoff: float | None = None,
+        retries: int | None = None,
+        max_rate_wait: float | None = None,
     ) -> None:
-        """max_concurrency: HTTP requests in flight at once, all calls of this system together;
-        max_rate_wait: how long one call keeps retrying throttling (429, 503, 504) before it fails."""
+        """retry: the shared RetryPolicy (bot/revocation/retry.py); backoff, retries (tries after the
+        first, ours and the SDK RetryHandler's) and max_rate_wait tune single fields of it.
+        max_concurrency: HTTP requests in flight at once, all calls of this system together."""
         if not access_token and not (tenant_id and client_id and client_secret):
             raise ValueError("GraphSystem needs access_token, or tenant_id + client_id + client_secret")
         self.base_url = base_url.rstrip("/")
         self._auth = dict(access_token=access_token, tenant_id=tenant_id, client_id=client_id)
         self._secret = client_secret
-        self.backoff, self.retries, self.timeout = backoff, retries, timeout
-        self.max_rate_wait = max_rate_wait
+        self.timeout = timeout
+        self.retry = retry.tuned(
+            backoff=backoff,
+            attempts=None if retries is None else retries + 1,
+            sdk_retries=retries,
+            rate_wait=max_rate_wait,
+        )
         self.pacer = Pacer("graph", max_concurrency=max_concurrency)  # outlives rebuilt clients
         self._handle: GraphHandle | None = None
         self._sku_cache: dict[str, str] | None = None
@@ -95,21 +102,14 @@ class GraphSystem(GraphMailSteps):
                 self.base_url,
                 **self._auth,
                 client_secret=self._secret,
-                backoff=self.backoff,
-                retries=self.retries,
+                retry=self.retry,
                 timeout=self.timeout,
                 pacer=self.pacer,
             )
         return self._handle.client
 
     async def _call(self, send: Callable[[], Awaitable[Any]], *, idempotent: bool = True) -> Any:
-        return await call_with_retries(
-            send,
-            retries=self.retries,
-            backoff=self.backoff,
-            idempotent=idempotent,
-            rate_wait=self.max_rate_wait,
-        )
+        return await call_with_retries(send, policy=self.retry, idempotent=idempotent)
 
     async def aclose(self) -> None:
         if self._handle is not None:
