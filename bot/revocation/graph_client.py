@@ -242,3 +242,6 @@ class Prepared:
     data: dict[str, Any] = field(default_factory=dict)
     data_if_ok: dict[str, Any] = field(default_factory=dict)
     retry_400_last: bool = False  # auth methods: a 400 is most likely "default method", retry at the end
+    # after every op succeeded: a read that says how far the change got (e.g. Intune "pending");
+    # returns words appended to the summary and data merged into the outcome's
+    read_back: Callable[[], Awaitable[tuple[str, dict[str, Any]]]] | None = None
