@@ -109,7 +109,7 @@ def seed_identity(okta: object | None, graph: object | None, cast: Cast | None =
         found.graph_groups = groups
         g.add_auth_method(found.graph_user, "microsoftAuthenticator", default=True)  # type: ignore[attr-defined]
         g.add_auth_method(found.graph_user, "phone")  # type: ignore[attr-defined]
-        found.devices = (g.add_device(found.graph_user, "JANE-LAPTOP"),)  # type: ignore[attr-defined]
+        found.devices = (g.add_device(found.graph_user, "JANE-LAPTOP", owner="personal"),)  # type: ignore[attr-defined]
     return found
 
 

@@ -6,7 +6,9 @@ status codes) into them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -39,6 +41,9 @@ class StepOutcome:
     calls: tuple[CallRecord, ...] = ()
     manual: str | None = None  # an action a person must take (e.g. Exchange command), if any
     data: dict[str, Any] = field(default_factory=dict)  # e.g. {"removed_skus": [...]} to reclaim
+    # ok because the thing was already gone (user deleted or deactivated meanwhile): nothing was changed
+    # by this run, and the vendor's request ids in `calls` show what it answered
+    already_done: bool = False
 
     @property
     def request_ids(self) -> list[str]:
@@ -62,13 +67,16 @@ class StepOptions:
 
     mailbox: str = "none"  # none | shared | delegate | backup_delete
     mailbox_delegate_email: str | None = None
-    auto_reply: str | None = None
-    forward_to_email: str | None = None
+    auto_reply: str | None = None  # out-of-office text, internal and external (graph.auto_reply)
+    forward_to_email: str | None = None  # the phone-forwarding person (not used for mail)
     phone: str = "none"  # none | disable | forward
-    backup_data: bool = False
-    manager_email: str | None = None
+    backup_data: bool = False  # data handover: graph.onedrive_access exists when True
+    manager_email: str | None = None  # who gets the OneDrive; may be known only after the case opens
     keep_groups: tuple[str, ...] = ()  # group ids/names never removed
     cutoff_action: str = "suspend"  # Okta: suspend | deactivate
+    cutoff_at: datetime | None = None  # when access ends (aware); the auto-reply is scheduled from it
+    forward_mail: bool = False  # mail forwarding chosen on the form: graph.forward_mail exists
+    mail_forward_to_email: str | None = None  # who receives the forwarded mail (its own person)
 
 
 @dataclass(frozen=True)
@@ -92,20 +100,48 @@ class AccessState:
     notes: tuple[str, ...] = ()  # e.g. "sign-in session revocation cannot be read back"
 
 
+@dataclass(frozen=True)
+class DeviceAction:
+    """Where a remote action on one managed device stands, read back from the device management system."""
+
+    device_id: str
+    name: str = ""
+    owner: str = "unknown"  # company | personal | unknown (Intune managedDeviceOwnerType)
+    management_state: str = "unknown"  # Intune managementState: managed, retirePending, wipeIssued…
+    action: str | None = None  # the latest remote action: retire | wipe | None
+    state: str = "none"  # pending | done | failed | none (nothing sent); gone: no longer managed
+    request_ids: tuple[str, ...] = ()
+
+    @property
+    def pending(self) -> bool:
+        return self.state == "pending"
+
+
 class LookupFailed(Exception):
     """The system could not be asked (network, 5xx after retries, auth) — distinct from 'not found'."""
+
+
+class NotReady(LookupFailed):
+    """A step cannot be planned yet: a choice it needs is still open (e.g. who receives the mail)."""
 
 
 class IdentitySystem(Protocol):
     """Okta or Microsoft Graph, as the revocation service sees it."""
 
     name: str  # "okta" | "graph"
-    # True when the steps after the first (the cutoff itself) do not depend on each other and may run
-    # at once: fewer round trips per person, and reads need not queue behind throttled writes.
+    # Superseded by step_after(): True only when step_after says "everything after the first step waits
+    # for the first alone" for every option set.
     independent_after_first: bool
 
     def step_names(self, options: StepOptions) -> list[str]:
-        """The steps this system contributes, in the order they should run."""
+        """The steps this system contributes, in the order they should run. Which steps exist depends
+        only on the form's choices, never on whether a person's email is known yet."""
+        ...
+
+    def step_after(self, options: StepOptions) -> dict[str, tuple[str, ...]]:
+        """For every step of step_names(options): the steps that must have finished (whatever their
+        outcome) before it starts. A step may start as soon as those are finished; steps that wait for
+        nothing may start at once. Only names from step_names(options) appear."""
         ...
 
     async def find_subject(self, email: str) -> Subject | None:
@@ -129,3 +165,40 @@ class IdentitySystem(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def chain(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each step after the one before it: the order when nothing may run at once."""
+    order = list(names)
+    return {step: (order[i - 1],) if i else () for i, step in enumerate(order)}
+
+
+def waves(names: list[str], after: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """The steps in rounds: each round's steps wait only for steps of earlier rounds, so a runner may
+    start a round's steps together. Keeps step_names order inside a round. ValueError on a step
+    waiting for an unknown step, or for itself through others."""
+    waits = {step: set(after.get(step, ())) for step in names}
+    unknown = {w for ws in waits.values() for w in ws} - set(names)
+    if unknown:
+        raise ValueError(f"steps wait for steps that do not exist: {sorted(unknown)}")
+    done: set[str] = set()
+    rounds: list[list[str]] = []
+    while len(done) < len(names):
+        ready = [s for s in names if s not in done and waits[s] <= done]
+        if not ready:
+            raise ValueError(f"steps wait for each other: {sorted(set(names) - done)}")
+        rounds.append(ready)
+        done |= set(ready)
+    return rounds
+
+
+def step_order(system: Any, options: StepOptions) -> dict[str, tuple[str, ...]]:
+    """system.step_after(options), or for a system (or wrapper) without it the older rule: everything
+    after the first step waits for the first when `independent_after_first`, else a plain chain."""
+    names = system.step_names(options)
+    declared = getattr(system, "step_after", None)
+    if declared is not None:
+        return dict(declared(options))
+    if getattr(system, "independent_after_first", False):
+        return {step: (names[0],) if i else () for i, step in enumerate(names)}
+    return chain(names)

@@ -9,6 +9,7 @@ from bot.revocation.contract import (
     StepOptions,
     StepOutcome,
     Subject,
+    step_order,
 )
 
 
@@ -26,6 +27,9 @@ class DryRunSystem:
 
     def step_names(self, options: StepOptions) -> list[str]:
         return self.real.step_names(options)
+
+    def step_after(self, options: StepOptions) -> dict[str, tuple[str, ...]]:
+        return step_order(self.real, options)
 
     async def find_subject(self, email: str) -> Subject | None:
         return await self.real.find_subject(email)

@@ -10,10 +10,18 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.revocation.contract import CallRecord, LookupFailed, PlannedCall, StepOptions, StepOutcome, Subject
+from bot.revocation.contract import (
+    CallRecord,
+    LookupFailed,
+    NotReady,
+    PlannedCall,
+    StepOptions,
+    StepOutcome,
+    Subject,
+)
+from bot.revocation.gone import already_done
 from bot.revocation.graph_client import (
     CALLS,
-    RATE_WAIT,
     GraphFailure,
     GraphHandle,
     Op,
@@ -21,13 +29,17 @@ from bot.revocation.graph_client import (
     build_client,
     call_with_retries,
 )
+from bot.revocation.graph_devices import GraphDeviceSteps
 from bot.revocation.graph_mail import GraphMailSteps
 from bot.revocation.graph_reads import METHOD_KINDS
 from bot.revocation.pacing import Pacer
+from bot.revocation.retry import DEFAULT, RetryPolicy
 
 BLOCK = "graph.block_sign_in"
 REVOKE = "graph.revoke_sessions"
 MAILBOX = "graph.mailbox"
+AUTO_REPLY = "graph.auto_reply"
+FORWARD_MAIL = "graph.forward_mail"
 ONEDRIVE = "graph.onedrive_access"
 LICENSES = "graph.remove_licenses"
 GROUPS = "graph.remove_groups"
@@ -36,7 +48,7 @@ DEVICES = "graph.retire_devices"
 USER_FIELDS = ["id", "userPrincipalName", "mail", "displayName", "accountEnabled", "licenseAssignmentStates"]
 
 
-class GraphSystem(GraphMailSteps):
+class GraphSystem(GraphMailSteps, GraphDeviceSteps):
     """Offboarding steps against Microsoft Graph v1.0."""
 
     name = "graph"
@@ -50,21 +62,28 @@ class GraphSystem(GraphMailSteps):
         tenant_id: str | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
-        backoff: float = 0.5,
-        retries: int = 3,
+        retry: RetryPolicy = DEFAULT,
         timeout: float = 30.0,
         max_concurrency: int = 20,
-        max_rate_wait: float = RATE_WAIT,
+        backoff: float | None = None,
+        retries: int | None = None,
+        max_rate_wait: float | None = None,
     ) -> None:
-        """max_concurrency: HTTP requests in flight at once, all calls of this system together;
-        max_rate_wait: how long one call keeps retrying throttling (429, 503, 504) before it fails."""
+        """retry: the shared RetryPolicy (bot/revocation/retry.py); backoff, retries (tries after the
+        first, ours and the SDK RetryHandler's) and max_rate_wait tune single fields of it.
+        max_concurrency: HTTP requests in flight at once, all calls of this system together."""
         if not access_token and not (tenant_id and client_id and client_secret):
             raise ValueError("GraphSystem needs access_token, or tenant_id + client_id + client_secret")
         self.base_url = base_url.rstrip("/")
         self._auth = dict(access_token=access_token, tenant_id=tenant_id, client_id=client_id)
         self._secret = client_secret
-        self.backoff, self.retries, self.timeout = backoff, retries, timeout
-        self.max_rate_wait = max_rate_wait
+        self.timeout = timeout
+        self.retry = retry.tuned(
+            backoff=backoff,
+            attempts=None if retries is None else retries + 1,
+            sdk_retries=retries,
+            rate_wait=max_rate_wait,
+        )
         self.pacer = Pacer("graph", max_concurrency=max_concurrency)  # outlives rebuilt clients
         self._handle: GraphHandle | None = None
         self._sku_cache: dict[str, str] | None = None
@@ -95,21 +114,14 @@ class GraphSystem(GraphMailSteps):
                 self.base_url,
                 **self._auth,
                 client_secret=self._secret,
-                backoff=self.backoff,
-                retries=self.retries,
+                retry=self.retry,
                 timeout=self.timeout,
                 pacer=self.pacer,
             )
         return self._handle.client
 
     async def _call(self, send: Callable[[], Awaitable[Any]], *, idempotent: bool = True) -> Any:
-        return await call_with_retries(
-            send,
-            retries=self.retries,
-            backoff=self.backoff,
-            idempotent=idempotent,
-            rate_wait=self.max_rate_wait,
-        )
+        return await call_with_retries(send, policy=self.retry, idempotent=idempotent)
 
     async def aclose(self) -> None:
         if self._handle is not None:
@@ -118,14 +130,28 @@ class GraphSystem(GraphMailSteps):
 
     # -- interface -----------------------------------------------------------------------------
     def step_names(self, options: StepOptions) -> list[str]:
-        # Mailbox and OneDrive come before licences and groups: both need the user's licences
-        # (a mailbox without an Exchange licence cannot be set up, converted or delegated).
-        names = [BLOCK, REVOKE]
-        if options.mailbox != "none" or options.auto_reply or options.forward_to_email:
-            names.append(MAILBOX)
-        if options.backup_data and options.manager_email:
-            names.append(ONEDRIVE)
-        return [*names, LICENSES, GROUPS, AUTH_METHODS, DEVICES]
+        """Which steps exist follows the form's choices only: the people they need (manager, who gets
+        the mail) may be known later; a step run without them fails and says what is missing."""
+        return [BLOCK, REVOKE, *self._data_steps(options), LICENSES, GROUPS, AUTH_METHODS, DEVICES]
+
+    @staticmethod
+    def _data_steps(options: StepOptions) -> list[str]:
+        chosen = {
+            MAILBOX: options.mailbox != "none",
+            AUTO_REPLY: bool(options.auto_reply),
+            FORWARD_MAIL: options.forward_mail or bool(options.mail_forward_to_email),
+            ONEDRIVE: options.backup_data,
+        }
+        return [step for step, wanted in chosen.items() if wanted]
+
+    def step_after(self, options: StepOptions) -> dict[str, tuple[str, ...]]:
+        """Sign-in blocked first; the mailbox, auto-reply, forwarding and OneDrive steps before the
+        licences and groups go: they need the Exchange / OneDrive licences those remove (directly, or
+        through a licensing group). Intune device steps need only the block."""
+        data = tuple(self._data_steps(options))
+        after = {BLOCK: (), REVOKE: (BLOCK,), **{s: (BLOCK,) for s in data}}
+        after |= {LICENSES: (BLOCK, *data), GROUPS: (BLOCK, *data), AUTH_METHODS: (BLOCK,), DEVICES: (BLOCK,)}
+        return after
 
     async def find_subject(self, email: str) -> Subject | None:
         calls: list[CallRecord] = []
@@ -155,14 +181,27 @@ class GraphSystem(GraphMailSteps):
         try:
             try:
                 prepared = await self._prepare(step, subject, options)
+            except NotReady as missing:
+                return StepOutcome(False, f"Not run: {missing}.", tuple(calls))
             except GraphFailure as failure:
+                if failure.status == 404 and await self._user_gone(subject.id):
+                    return already_done("Microsoft Graph", calls, "the user was deleted; no access is left")
                 return StepOutcome(False, f"Could not read what to change. {failure.words()}", tuple(calls))
             failed = await self._send_all(prepared)
+            if any(f.status == 404 for _, f in failed) and await self._user_gone(subject.id):
+                return already_done("Microsoft Graph", calls, "the user was deleted meanwhile")
+            summary, data = prepared.summary, {**prepared.data}
+            if not failed and prepared.read_back is not None:
+                try:
+                    note, found = await prepared.read_back()
+                    summary, data = summary + note, {**data, **found}
+                except GraphFailure as failure:
+                    summary += f" Could not read back how far it got: {failure.words()}"
         finally:
             CALLS.reset(token)
         if not failed:
-            data = {**prepared.data, **prepared.data_if_ok}
-            return StepOutcome(True, prepared.summary, tuple(calls), prepared.manual, data)
+            data = {**data, **prepared.data_if_ok}
+            return StepOutcome(True, summary, tuple(calls), prepared.manual, data)
         if len(prepared.ops) == 1:
             summary = failed[0][1].words()
         else:
@@ -177,8 +216,10 @@ class GraphSystem(GraphMailSteps):
             try:
                 await self._call(op.send, idempotent=op.idempotent)
             except GraphFailure as failure:
-                if failure.status == 404 and op.call.method == "DELETE":
-                    continue  # gone already (removed meanwhile): the goal is met
+                if failure.status == 404 and (
+                    op.call.method == "DELETE" or "/managedDevices/" in op.call.path
+                ):
+                    continue  # gone already (membership, method or device removed meanwhile): goal met
                 failed.append((op, failure))
                 if failure.status in (None, 401, 403, 429) or failure.network:
                     break  # the next calls would fail the same way
@@ -196,6 +237,8 @@ class GraphSystem(GraphMailSteps):
             BLOCK: self._block,
             REVOKE: self._revoke,
             MAILBOX: self._mailbox,
+            AUTO_REPLY: self._auto_reply,
+            FORWARD_MAIL: self._forward_mail,
             ONEDRIVE: self._onedrive,
             LICENSES: self._licenses,
             GROUPS: self._groups_step,
@@ -205,6 +248,14 @@ class GraphSystem(GraphMailSteps):
         if step not in steps:
             raise ValueError(f"unknown Graph step {step!r}")
         return await steps[step](subject, options)
+
+    async def _user_gone(self, user_id: str) -> bool:
+        """Graph answers 404 Request_ResourceNotFound for a user it no longer has (deleted)."""
+        try:
+            await self._read_user(user_id, ["id"])
+        except GraphFailure as failure:
+            return failure.status == 404
+        return False
 
     # -- steps ---------------------------------------------------------------------------------
     async def _block(self, subject: Subject, options: StepOptions) -> Prepared:
@@ -342,24 +393,3 @@ class GraphSystem(GraphMailSteps):
         if unknown:
             summary += f" Not removable through this step: {', '.join(unknown)}."
         return Prepared(ops, summary, retry_400_last=True)
-
-    async def _devices_step(self, subject: Subject, options: StepOptions) -> Prepared:
-        devices = await self._devices(subject.id)
-        ops, already = [], []
-        for device in devices:
-            label = f"{device.device_name} ({device.operating_system})"
-            if self._device_retiring(device):
-                already.append(label)
-                continue
-            retire = self._graph().device_management.managed_devices.by_managed_device_id(device.id).retire
-            call = PlannedCall("POST", f"/deviceManagement/managedDevices/{device.id}/retire", device.id)
-            ops.append(Op(call, retire.post, label))
-        parts = []
-        if ops:
-            parts.append(
-                f"Retire sent for {len(ops)} device(s): {', '.join(op.label for op in ops)}. Intune removes "
-                "company data and management at each device's next check-in."
-            )
-        if already:
-            parts.append(f"Already being retired or wiped: {', '.join(already)}.")
-        return Prepared(ops, " ".join(parts) or "No Intune-managed devices.")

@@ -10,9 +10,7 @@ meets), so a 429's Retry-After holds back every request of the process, not just
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,11 +18,9 @@ from urllib.parse import urlsplit
 
 from bot.revocation.contract import CallRecord, PlannedCall
 from bot.revocation.pacing import Pacer
+from bot.revocation.retry import Attempt, RetryPolicy
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-MAX_BACKOFF = 8.0  # seconds, cap for our own retries of 500/502/503/504/timeouts
-RATE_WAIT = 900.0  # seconds: how long a call keeps retrying throttling before it is reported failed
-THROTTLED = (429, 503, 504)  # the SDK's RetryHandler retries these itself first
 # The calls of the step being run; the recorder middleware appends one record per HTTP attempt.
 CALLS: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar("graph_calls", default=None)
 T = TypeVar("T")
@@ -34,7 +30,14 @@ class GraphFailure(Exception):
     """One Graph call that failed for good, in the words the thread shows."""
 
     def __init__(
-        self, status: int | None, code: str, message: str, *, network: bool = False, sent: bool = True
+        self,
+        status: int | None,
+        code: str,
+        message: str,
+        *,
+        network: bool = False,
+        sent: bool = True,
+        names_wait: bool = False,
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
@@ -42,11 +45,7 @@ class GraphFailure(Exception):
         self.message = message
         self.network = network  # no HTTP answer: refused, timed out, dropped
         self.sent = sent  # False: the request never left (connection refused), safe to resend
-
-    @property
-    def transient(self) -> bool:
-        """Worth another try: 500/502 (503/504/429 are the SDK RetryHandler's) and network trouble."""
-        return self.status in (500, 502) or self.network
+        self.names_wait = names_wait  # a 429 with Retry-After: the pacer waits it out
 
     def words(self) -> str:
         if self.network:
@@ -69,7 +68,9 @@ def failure_from(exc: BaseException) -> GraphFailure:
         err = exc.error if isinstance(exc, ODataError) else None
         code = (err.code if err else None) or _reason(status)
         message = (err.message if err else None) or "the answer had no error details"
-        return GraphFailure(status, code, message)
+        headers = exc.response_headers or {}
+        names_wait = any(str(k).lower() == "retry-after" for k in headers)
+        return GraphFailure(status, code, message, names_wait=names_wait)
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return GraphFailure(None, "connection refused or no route", detail, network=True, sent=False)
@@ -90,37 +91,30 @@ def _reason(status: int | None) -> str:
 
 
 async def call_with_retries(
-    send: Callable[[], Awaitable[T]],
-    *,
-    retries: int,
-    backoff: float,
-    idempotent: bool = True,
-    rate_wait: float = RATE_WAIT,
+    send: Callable[[], Awaitable[T]], *, policy: RetryPolicy, idempotent: bool = True
 ) -> T:
-    """Send one SDK call. The SDK's RetryHandler already retries 429/503/504 (honouring Retry-After);
-    this adds capped backoff for 500/502 and network errors, never for a permanent 4xx. A call that is
-    not idempotent is resent only when it never left (connection refused).
+    """Send one SDK call under the shared retry policy (bot/revocation/retry.py). Below it the SDK's
+    RetryHandler has already retried 429/503/504 itself, honouring Retry-After."""
+    result: Any = None
+    failure: GraphFailure | None = None
 
-    A 429 the RetryHandler gave up on is sent again until `rate_wait` seconds have passed since the
-    call began: the pacer holds it until Retry-After has passed. So are 503/504 of idempotent calls,
-    after a capped backoff (a 429 was not processed; a 503/504 may have been)."""
-    attempt, waits, started = 0, 0, time.monotonic()
-    while True:
+    async def once() -> Attempt:
+        nonlocal result, failure
         try:
-            return await send()
+            result, failure = await send(), None
+            return Attempt(True, 200)
         except Exception as exc:
             failure = failure_from(exc)
-            throttled = failure.status == 429 or (failure.status in THROTTLED and idempotent)
-            if throttled and time.monotonic() - started < rate_wait:
-                if failure.status != 429:
-                    await asyncio.sleep(min(backoff * 2**waits, MAX_BACKOFF))
-                waits += 1
-                continue
-            if failure.transient and attempt < retries and (idempotent or not failure.sent):
-                await asyncio.sleep(min(backoff * 2**attempt, MAX_BACKOFF))
-                attempt += 1
-                continue
-            raise failure from exc
+            if failure is not exc:
+                failure.__cause__ = exc
+            # no status and no network trouble: a local error (e.g. no token), not worth another try
+            final = failure.status is None and not failure.network
+            return Attempt(False, failure.status, failure.names_wait, failure.sent, final)
+
+    await policy.run(once, idempotent=idempotent)
+    if failure is not None:
+        raise failure
+    return result  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -142,8 +136,7 @@ def build_client(
     tenant_id: str | None,
     client_id: str | None,
     client_secret: str | None,
-    backoff: float,
-    retries: int,
+    retry: RetryPolicy,
     timeout: float,
     pacer: Pacer,
 ) -> GraphHandle:
@@ -215,11 +208,11 @@ def build_client(
         auth = AzureIdentityAuthenticationProvider(credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host])
 
     options = dict(graph_options)
-    options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=0.0, max_retries=retries)
+    options[RetryHandlerOption.get_key()] = RetryHandlerOption(delay=0.0, max_retries=retry.sdk_retries)
     middleware = KiotaClientFactory.get_default_middleware(options)
     for handler in middleware:
         if isinstance(handler, RetryHandler):
-            handler.backoff_factor = backoff  # exponential part; Retry-After, when sent, wins
+            handler.backoff_factor = retry.backoff  # exponential part; Retry-After, when sent, wins
     telemetry = options.get(GraphTelemetryHandlerOption.get_key())
     middleware += [GraphTelemetryHandler(options=telemetry), Pacing(), Recorder()]
     http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), http2=True)
@@ -249,3 +242,6 @@ class Prepared:
     data: dict[str, Any] = field(default_factory=dict)
     data_if_ok: dict[str, Any] = field(default_factory=dict)
     retry_400_last: bool = False  # auth methods: a 400 is most likely "default method", retry at the end
+    # after every op succeeded: a read that says how far the change got (e.g. Intune "pending");
+    # returns words appended to the summary and data merged into the outcome's
+    read_back: Callable[[], Awaitable[tuple[str, dict[str, Any]]]] | None = None

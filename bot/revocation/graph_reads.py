@@ -294,6 +294,10 @@ class GraphReads:
                 for device in await self._devices(subject.id):
                     label = f"{device.device_name} ({device.operating_system})"
                     state = _text(device.management_state) or "unknown"
+                    if _text(device.managed_device_owner_type) != "personal":  # wiped once returned
+                        detail = f"{state}; company device: stays managed until returned, then wiped"
+                        entries.append(AccessEntry("device", label, device.id, "manual", detail))
+                        continue
                     entries.append(AccessEntry("device", label, device.id, "graph.retire_devices", state))
                     if not self._device_retiring(device):
                         remaining.append(f"device {label} not retired")

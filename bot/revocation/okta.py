@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -10,23 +11,44 @@ from typing import Any
 from bot.revocation.contract import (
     AccessEntry,
     AccessState,
+    CallRecord,
     LookupFailed,
     PlannedCall,
     StepOptions,
     StepOutcome,
     Subject,
 )
+from bot.revocation.gone import already_done
 from bot.revocation.okta_client import OktaClient, OktaReply
+from bot.revocation.okta_rules import (
+    AFTER_CUTOFF,
+    CUTOFF_STEPS,
+    DEACTIVATE,
+    SUSPEND,
+    _group_name,
+    _lifecycle,
+    _membership,
+    _sessions,
+    _skip_cutoff,
+    _sort_groups,
+    _user_not_found,
+)
 
 log = logging.getLogger(__name__)
 
-CUTOFF_STEPS = {"suspend": "okta.suspend", "deactivate": "okta.deactivate"}
-AFTER_CUTOFF = ("okta.clear_sessions", "okta.revoke_grants", "okta.reset_factors", "okta.remove_groups")
+# Within a step run or plan: every exchange so far; set only there, so a 404 on the user means "gone".
+_scope: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar("okta_scope", default=None)
+
+
+class UserGone(Exception):
+    """Okta answered 404 E0000007 for the user itself: deleted (or deactivated) meanwhile."""
 
 
 class OktaSystem:
     name = "okta"
-    independent_after_first = True  # once suspended: sessions, grants, factors, groups in any order
+    # False since deactivate mode ends with okta.deactivate, which must wait for the others; step_after
+    # says what may run at once (in suspend mode: the four clean-up steps once suspended).
+    independent_after_first = False
 
     def __init__(
         self, org_url: str, token: str, *, provisioned_apps: Iterable[str] = (), **client_options: Any
@@ -41,16 +63,33 @@ class OktaSystem:
         self.provisioned_apps = {a.lower() for a in provisioned_apps}
 
     async def _call(self, operation: str, *args: Any, **kwargs: Any) -> OktaReply:
-        return await self.client.call(operation, *args, **kwargs)
+        reply = await self.client.call(operation, *args, **kwargs)
+        scope = _scope.get()
+        if scope is not None:
+            scope += reply.records
+            # A membership 404 may name the group; remove_groups handles it per group.
+            if operation != "unassign_user_from_group" and _user_not_found(reply):
+                raise UserGone(reply.words)
+        return reply
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
     # -- IdentitySystem -------------------------------------------------------------------------
     def step_names(self, options: StepOptions) -> list[str]:
+        """suspend mode: suspend, then the clean-up. deactivate mode: suspend (the cutoff itself), the
+        clean-up while the user still exists, and deactivate last: Okta cannot unenroll factors of a
+        deactivated user (Okta management API, unenrollFactor: "You can't unenroll a factor from a
+        deactivated user") and deactivation is final."""
         if options.cutoff_action not in CUTOFF_STEPS:
             raise ValueError(f"unknown Okta cutoff action {options.cutoff_action!r}")
-        return [CUTOFF_STEPS[options.cutoff_action], *AFTER_CUTOFF]
+        return [SUSPEND, *AFTER_CUTOFF, *([DEACTIVATE] if options.cutoff_action == "deactivate" else [])]
+
+    def step_after(self, options: StepOptions) -> dict[str, tuple[str, ...]]:
+        after: dict[str, tuple[str, ...]] = {SUSPEND: (), **{s: (SUSPEND,) for s in AFTER_CUTOFF}}
+        if options.cutoff_action == "deactivate":
+            after[DEACTIVATE] = (SUSPEND, *AFTER_CUTOFF)
+        return {step: after[step] for step in self.step_names(options)}
 
     async def find_subject(self, email: str) -> Subject | None:
         value = email.strip().replace("\\", "\\\\").replace('"', '\\"')
@@ -90,12 +129,21 @@ class OktaSystem:
         raise LookupFailed(f"could not read the Okta manager: {reply.words}")
 
     async def plan(self, step: str, subject: Subject, options: StepOptions) -> list[PlannedCall]:
+        token = _scope.set([])
+        try:
+            return await self._plan(step, subject, options)
+        except UserGone:
+            return []  # nothing left to send
+        finally:
+            _scope.reset(token)
+
+    async def _plan(self, step: str, subject: Subject, options: StepOptions) -> list[PlannedCall]:
         uid = subject.id
-        if step in ("okta.suspend", "okta.deactivate"):
-            status = await self._read("user status", "get_user", uid)
-            done = ("SUSPENDED", "DEPROVISIONED") if step == "okta.suspend" else ("DEPROVISIONED",)
-            action = step.removeprefix("okta.")
-            return [] if status.get("status") in done else [PlannedCall("POST", _lifecycle(uid, action), uid)]
+        if step in (SUSPEND, DEACTIVATE):
+            status = (await self._read("user status", "get_user", uid)).get("status")
+            if _skip_cutoff(step, status, options):
+                return []
+            return [PlannedCall("POST", _lifecycle(uid, step.removeprefix("okta.")), uid)]
         if step == "okta.clear_sessions":
             return [PlannedCall("DELETE", _sessions(uid), uid)]
         if step == "okta.revoke_grants":
@@ -128,11 +176,16 @@ class OktaSystem:
         }
         if step not in steps:
             return StepOutcome(False, f"Unknown Okta step {step!r}")
+        token = _scope.set([])
         try:
             return await steps[step](step, subject.id, options)
+        except UserGone:  # never retried: a 404 is permanent (retry.py)
+            return already_done("Okta", _scope.get() or [], "the user was deleted; no access is left")
         except Exception as exc:  # a bug here must not stop the other steps; it is reported instead
             log.exception("Okta step %s failed unexpectedly", step)
             return StepOutcome(False, f"The Okta step failed unexpectedly: {exc!r}")
+        finally:
+            _scope.reset(token)
 
     async def _cutoff(self, step: str, uid: str, options: StepOptions) -> StepOutcome:
         action = step.removeprefix("okta.")
@@ -142,13 +195,32 @@ class OktaSystem:
         if not read.ok:
             return StepOutcome(False, f"Could not read the Okta user's status: {read.words}", tuple(calls))
         before = read.data.get("status")
-        if before == "DEPROVISIONED":
-            return StepOutcome(
-                True, "Okta user was already deactivated", tuple(calls), data={"status": before}
+        if before == "DEPROVISIONED" or (before == "SUSPENDED" and action == "suspend"):
+            summary = f"Okta user was already {before.lower().replace('deprovisioned', 'deactivated')}"
+            return StepOutcome(True, summary, tuple(calls), data={"status": before}, already_done=True)
+        if _skip_cutoff(step, before, options):  # deactivate mode, not ACTIVE: deactivate ends it
+            summary = (
+                f"Not suspended: Okta suspends only ACTIVE users and this one is {before}; "
+                "okta.deactivate ends the account after the clean-up"
             )
-        if before == "SUSPENDED" and action == "suspend":
-            return StepOutcome(True, "Okta user was already suspended", tuple(calls), data={"status": before})
-        write = await self._call("suspend_user" if action == "suspend" else "deactivate_user", uid)
+            return StepOutcome(True, summary, tuple(calls), data={"status": before})
+        try:
+            write = await self._call("suspend_user" if action == "suspend" else "deactivate_user", uid)
+        except UserGone:
+            # Okta answers 404 E0000007 to deactivating a user who is already DEPROVISIONED
+            # (okta/okta-sdk-java#721): look again before calling it deleted.
+            again = await self._call("get_user", uid)
+            now = again.data.get("status") if again.ok and isinstance(again.data, dict) else None
+            if now != "DEPROVISIONED":
+                raise
+            calls = list(_scope.get() or [])
+            return StepOutcome(
+                True,
+                "Okta user was already deactivated",
+                tuple(calls),
+                data={"status": now},
+                already_done=True,
+            )
         calls += write.records
         if write.ok:
             return StepOutcome(True, f"Okta user {past}", tuple(calls), data={"status_before": before})
@@ -158,7 +230,11 @@ class OktaSystem:
             now = again.data.get("status") if again.ok and isinstance(again.data, dict) else None
             if now == "DEPROVISIONED" or (now == "SUSPENDED" and action == "suspend"):
                 return StepOutcome(
-                    True, f"Okta user is already {now.lower()}", tuple(calls), data={"status": now}
+                    True,
+                    f"Okta user is already {now.lower()}",
+                    tuple(calls),
+                    data={"status": now},
+                    already_done=True,
                 )
             if now and now != "ACTIVE" and action == "suspend":
                 write.words += f"; Okta suspends only ACTIVE users and this one is {now}: deactivate instead"
@@ -299,35 +375,3 @@ class OktaSystem:
             entries.append(AccessEntry("grant", g.get("scopeId", "?"), g.get("id", ""), "okta.revoke_grants"))
             remaining.append(f"OAuth grant {g.get('scopeId', '?')}")
         return AccessState("okta", tuple(entries), tuple(remaining), tuple(notes))
-
-
-def _lifecycle(uid: str, action: str) -> str:
-    return f"/api/v1/users/{uid}/lifecycle/{action}"
-
-
-def _sessions(uid: str) -> str:
-    return f"/api/v1/users/{uid}/sessions?oauthTokens=true&forgetDevices=true"
-
-
-def _membership(gid: str, uid: str) -> str:
-    return f"/api/v1/groups/{gid}/users/{uid}"
-
-
-def _group_name(g: dict[str, Any]) -> str:
-    return str((g.get("profile") or {}).get("name") or g.get("id", "?"))
-
-
-def _sort_groups(groups: list[dict[str, Any]], options: StepOptions) -> dict[str, list[dict[str, Any]]]:
-    """remove: OKTA_GROUP memberships to end; keep: named in keep_groups; directory: APP_GROUP; builtin: Everyone."""
-    keep = {k.casefold() for k in options.keep_groups}
-    out: dict[str, list[dict[str, Any]]] = {"remove": [], "keep": [], "directory": [], "builtin": []}
-    for g in groups:
-        if g.get("type") == "BUILT_IN":
-            out["builtin"].append(g)
-        elif g.get("id", "").casefold() in keep or _group_name(g).casefold() in keep:
-            out["keep"].append(g)
-        elif g.get("type") == "APP_GROUP":
-            out["directory"].append(g)
-        else:
-            out["remove"].append(g)
-    return out

@@ -24,16 +24,14 @@ import contextvars
 import json
 import logging
 import os
-import random
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.revocation.contract import CallRecord
 from bot.revocation.pacing import Pacer
+from bot.revocation.retry import DEFAULT, Attempt, RetryPolicy
 
-TRANSIENT = {408, 429, 500, 502, 503, 504}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 HTTPS_CHECK_ENV = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
 API_MODULES = (
@@ -87,29 +85,42 @@ class OktaClient:
         org_url: str,
         token: str,
         *,
-        max_retries: int = 2,
+        retry: RetryPolicy = DEFAULT,
         timeout: float = 30.0,
-        backoff: float = 0.5,
-        backoff_cap: float = 4.0,
-        attempts: int = 4,
-        max_rate_wait: float = 900.0,
         max_concurrency: int = 50,
+        max_retries: int | None = None,
+        backoff: float | None = None,
+        backoff_cap: float | None = None,
+        attempts: int | None = None,
+        max_rate_wait: float | None = None,
     ) -> None:
-        """attempts/backoff: our retries of no-answer, 5xx and bare 429s around each call; a 429 that
-        carries Okta's rate headers uses none of them and is retried until `max_rate_wait` seconds
-        have passed since the call began (the pacer holds it until the window resets).
+        """retry: the shared RetryPolicy (bot/revocation/retry.py); max_retries (the SDK's own 429
+        retries), backoff, backoff_cap, attempts and max_rate_wait tune single fields of it.
         max_concurrency: HTTP requests in flight at once, under Okta's 75 per org."""
         parts = urlsplit(org_url)
         self.loopback = parts.hostname in LOOPBACK
         if parts.scheme != "https" and not (parts.scheme == "http" and self.loopback):
             raise ValueError(f"Okta org URL must be https:// (http only on this machine): {org_url!r}")
         self.org_url, self._token = org_url.rstrip("/"), token
-        self.max_retries, self.timeout = max_retries, timeout
-        self.backoff, self.backoff_cap = backoff, backoff_cap
-        self.attempts, self.max_rate_wait = attempts, max_rate_wait
+        self.timeout = timeout
+        self.retry = retry.tuned(
+            sdk_retries=max_retries,
+            backoff=backoff,
+            backoff_cap=backoff_cap,
+            attempts=attempts,
+            rate_wait=max_rate_wait,
+        )
         self.pacer = Pacer("okta", max_concurrency=max_concurrency)
         self._sdk: Any = None
         self._session: Any = None
+
+    @property
+    def max_rate_wait(self) -> float:
+        return self.retry.rate_wait
+
+    @max_rate_wait.setter
+    def max_rate_wait(self, seconds: float) -> None:
+        self.retry = self.retry.tuned(rate_wait=seconds)
 
     def _build(self) -> Any:
         import importlib
@@ -126,7 +137,7 @@ class OktaClient:
             "orgUrl": self.org_url,
             "token": self._token,
             "authorizationMode": "SSWS",
-            "rateLimit": {"maxRetries": self.max_retries},
+            "rateLimit": {"maxRetries": self.retry.sdk_retries},
             "requestTimeout": self.timeout,
         }
         previous = os.environ.get(HTTPS_CHECK_ENV)
@@ -156,13 +167,14 @@ class OktaClient:
         self._session = self._sdk = None
 
     async def call(self, operation: str, *args: Any, **kwargs: Any) -> OktaReply:
-        """Run one SDK operation; retry no-answer, 5xx and 429s the SDK gave up on; never raise."""
+        """Run one SDK operation under the retry policy; never raise."""
         if self._sdk is None:
             self._sdk = self._build()
         exchanges: list[Exchange] = []
         reply = OktaReply(False)
-        attempt, started = 0, time.monotonic()
-        while True:
+
+        async def once() -> Attempt:
+            nonlocal reply
             sink: list[Exchange] = []
             token = _wire.set(sink)
             error: Exception | None = None
@@ -172,25 +184,18 @@ class OktaClient:
                 error = exc
             finally:
                 _wire.reset(token)
-            exchanges += sink
+            exchanges.extend(sink)
             reply = normalise(sink[-1] if sink else None, error)
-            if reply.ok or not sink or reply.status not in {*TRANSIENT, None}:
-                break
-            if rate_limited(sink[-1]):  # not a failure, a queue: the pacer holds the next try
-                if time.monotonic() - started < self.max_rate_wait:
-                    continue
-                break
-            attempt += 1
-            if attempt == self.attempts:
-                break
-            await asyncio.sleep(self.delay(attempt - 1))
+            if not sink:  # the SDK failed before sending: nothing to try again
+                return Attempt(False, None, final=True)
+            last = sink[-1]
+            return Attempt(reply.ok, reply.status, rate_limited(last), sent=last.error is None)
+
+        await self.retry.run(once)
         if not reply.ok and len(exchanges) > 1:
             reply.words += f" (after {len(exchanges)} tries)"
         reply.exchanges = exchanges
         return reply
-
-    def delay(self, attempt: int) -> float:
-        return min(self.backoff_cap, self.backoff * 2**attempt) * random.uniform(0.8, 1.0)
 
 
 def rate_limited(last: Exchange) -> bool:

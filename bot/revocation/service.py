@@ -22,6 +22,8 @@ from bot.revocation.contract import (
     StepOptions,
     StepOutcome,
     Subject,
+    step_order,
+    waves,
 )
 from bot.revocation.titles import step_title
 
@@ -67,6 +69,8 @@ class RevocationService:
             mailbox=options.get("mailbox", "none"),
             phone=options.get("phone", "none"),
             backup_data=bool(options.get("backup_data")),
+            auto_reply=options.get("auto_reply") or None,
+            forward_mail=bool(options.get("mail_forward_to")),
             keep_groups=tuple(keep),
             cutoff_action=self.config.okta.cutoff_action,
         )
@@ -93,6 +97,8 @@ class RevocationService:
                 "manager_email": await email(case.manager_id),
                 "mailbox_delegate_email": await email(case.options.get("mailbox_delegate")),
                 "forward_to_email": await email(case.options.get("phone_forward_to")),
+                "mail_forward_to_email": await email(case.options.get("mail_forward_to")),
+                "cutoff_at": case.cutoff_at,
             }
         )
 
@@ -125,6 +131,7 @@ class RevocationService:
             "request_ids": outcome.request_ids,
             **({"manual": outcome.manual} if outcome.manual else {}),
             **({"data": outcome.data} if outcome.data else {}),
+            **({"already_done": True} if outcome.already_done else {}),
         }
         await self.checklist.finish_step(
             case.id, key, actor, ok=outcome.ok, detail=outcome.summary, result=result
@@ -151,8 +158,8 @@ class RevocationService:
         return [i for i in items if i.kind == "revocation" and i.status != DONE]
 
     async def run_all(self, case: Case, items: Sequence[ChecklistItem], actor: str) -> list[ChecklistItem]:
-        """Every open step: systems in parallel, each system's steps in order (suspend before the rest;
-        Okta's steps after it at once)."""
+        """Every open step: systems in parallel; within a system, in the rounds its declared order
+        allows (a step starts once the steps it waits for have finished, whatever their outcome)."""
         by_system: dict[str, list[ChecklistItem]] = {}
         for item in await self.pending_steps(items):
             by_system.setdefault((item.step or "").split(".", 1)[0], []).append(item)
@@ -161,14 +168,24 @@ class RevocationService:
             return await self.run_step(case, item.key, actor)
 
         async def one_system(name: str, steps: list[ChecklistItem]) -> list[ChecklistItem]:
-            at_once = getattr(self.systems.get(name), "independent_after_first", False)
-            first, rest = (steps[:1], steps[1:]) if at_once else (steps, [])
-            done = [await one(item) for item in first]
-            done += await asyncio.gather(*(one(item) for item in rest))
+            done: list[ChecklistItem | None] = []
+            for wave in self.rounds(name, case, steps):
+                done += await asyncio.gather(*(one(item) for item in wave))
             return [d for d in done if d is not None]
 
         results = await asyncio.gather(*(one_system(n, s) for n, s in by_system.items()))
         return [item for batch in results for item in batch]
+
+    def rounds(self, name: str, case: Case, steps: list[ChecklistItem]) -> list[list[ChecklistItem]]:
+        """A system's open steps in rounds, by the order it declares (contract.step_order); a step it
+        no longer declares (configuration changed since the case opened) runs in the first round."""
+        system = self.systems.get(name)
+        if system is None:
+            return [steps]
+        by_step = {item.step: item for item in steps}
+        declared = step_order(system, self.base_options(case.options))
+        after = {s: tuple(w for w in declared.get(s, ()) if w in by_step) for s in by_step}
+        return [[by_step[s] for s in wave] for wave in waves(list(by_step), after)]
 
     async def preview(self, case: Case, items: Sequence[ChecklistItem]) -> dict[str, list[PlannedCall] | str]:
         """Exactly what would be sent, per step, without sending anything."""

@@ -13,8 +13,10 @@ STEP_TITLES = {
     "graph.remove_groups": "Microsoft 365: remove from groups",
     "graph.remove_auth_methods": "Microsoft 365: remove MFA methods",
     "graph.mailbox": "Microsoft 365: apply the mailbox choice",
+    "graph.auto_reply": "Microsoft 365: set the automatic reply from the cutoff",
+    "graph.forward_mail": "Microsoft 365: forward new mail",
     "graph.onedrive_access": "Microsoft 365: give the manager access to OneDrive",
-    "graph.retire_devices": "Intune: retire managed devices",
+    "graph.retire_devices": "Intune: retire personal devices (company devices are wiped when returned)",
 }
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.revocation.contract import LookupFailed, StepOptions, Subject
+from bot.revocation.contract import LookupFailed, NotReady, StepOptions, Subject, step_order, waves
 from bot.revocation.graph import GraphSystem
 from standins.graph_api import GraphStandIn
 
@@ -18,7 +20,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:GetQueryParameters is deprecated:DeprecationWarning"),
 ]
 MAILBOX_OPTIONS = StepOptions(
-    auto_reply="Adele has left. Please write to Boss.", forward_to_email="boss@contoso.com"
+    auto_reply="Adele has left. Please write to Boss.",
+    forward_mail=True,
+    mail_forward_to_email="boss@contoso.com",
+    forward_to_email="phone.person@contoso.com",  # the phone-forwarding person: never used for mail
 )
 
 
@@ -63,7 +68,8 @@ def tenant(graph: GraphStandIn) -> Tenant:
     phone = graph.add_auth_method(adele, "phone", default=True)
     app = graph.add_auth_method(adele, "microsoftAuthenticator")
     fido = graph.add_auth_method(adele, "fido2")
-    laptop, iphone = graph.add_device(adele, "LAPTOP-7"), graph.add_device(adele, "iPhone", os="iOS")
+    laptop = graph.add_device(adele, "LAPTOP-7", owner="personal")
+    iphone = graph.add_device(adele, "iPhone", os="iOS", owner="personal")
     return Tenant(graph, adele, boss, e3, e5, staff, sales, dynamic, phone, app, fido, laptop, iphone)
 
 
@@ -210,8 +216,9 @@ async def test_remove_auth_methods_without_the_registration_report_retries_the_d
     assert deletes[0] == (tenant.phone, 400) and deletes[-1] == (tenant.phone, 204)
 
 
-async def test_mailbox_auto_reply_and_forwarding(system, tenant, adele):
-    outcome = await system.run("graph.mailbox", adele, MAILBOX_OPTIONS)
+async def test_auto_reply_and_forwarding_are_their_own_steps(system, tenant, adele):
+    assert system.step_names(MAILBOX_OPTIONS)[2:4] == ["graph.auto_reply", "graph.forward_mail"]
+    outcome = await system.run("graph.auto_reply", adele, MAILBOX_OPTIONS)
     assert outcome.ok and outcome.manual is None
     patch = tenant.graph.calls("PATCH", r"/mailboxSettings$")[0]
     text = "Adele has left. Please write to Boss."
@@ -223,11 +230,141 @@ async def test_mailbox_auto_reply_and_forwarding(system, tenant, adele):
             "externalReplyMessage": text,
         }
     }
+    forward = await system.run("graph.forward_mail", adele, MAILBOX_OPTIONS)
+    assert forward.ok, forward.summary
     rule = tenant.graph.calls("POST", r"/mailFolders/inbox/messageRules$")[0].body
     assert rule["actions"]["forwardTo"] == [{"emailAddress": {"address": "boss@contoso.com"}}]
-    again = await system.run("graph.mailbox", adele, MAILBOX_OPTIONS)
+    again = await system.run("graph.forward_mail", adele, MAILBOX_OPTIONS)
     assert again.ok and "already forwarded" in again.summary
     assert len(tenant.graph.calls("POST", r"/messageRules$")) == 1
+    same = await system.run("graph.auto_reply", adele, MAILBOX_OPTIONS)
+    assert same.ok and "already set" in same.summary
+    assert len(tenant.graph.calls("PATCH")) == 1
+
+
+async def test_auto_reply_is_scheduled_from_the_cutoff(system, tenant, adele):
+    cutoff = datetime(2030, 6, 28, 19, 30, tzinfo=timezone(timedelta(hours=2)))
+    options = StepOptions(auto_reply="Gone <fishing>", cutoff_at=cutoff)
+    planned = await system.plan("graph.auto_reply", adele, options)
+    outcome = await system.run("graph.auto_reply", adele, options)
+    assert outcome.ok and "from 2030-06-28 17:30 UTC (the cutoff) for 90 days" in outcome.summary
+    body = tenant.graph.calls("PATCH", r"/mailboxSettings$")[0].body
+    assert (
+        body
+        == planned[0].body
+        == {
+            "automaticRepliesSetting": {
+                "status": "scheduled",
+                "externalAudience": "all",
+                "internalReplyMessage": "Gone &lt;fishing&gt;",
+                "externalReplyMessage": "Gone &lt;fishing&gt;",
+                "scheduledStartDateTime": {"dateTime": "2030-06-28T17:30:00", "timeZone": "UTC"},
+                "scheduledEndDateTime": {"dateTime": "2030-09-26T17:30:00", "timeZone": "UTC"},
+            }
+        }
+    )
+    assert (await system.plan("graph.auto_reply", adele, options)) == []
+
+
+async def test_forwarding_and_onedrive_exist_before_their_person_is_known(system, tenant, adele):
+    options = StepOptions(forward_mail=True, backup_data=True, forward_to_email="phone.person@contoso.com")
+    names = system.step_names(options)
+    assert "graph.forward_mail" in names and "graph.onedrive_access" in names
+    for step in ("graph.forward_mail", "graph.onedrive_access"):
+        with pytest.raises(NotReady):
+            await system.plan(step, adele, options)
+        outcome = await system.run(step, adele, options)
+        assert not outcome.ok and outcome.summary.startswith("Not run: ")
+    assert writes(tenant.graph) == []
+
+
+def test_step_after_puts_licences_and_groups_after_the_data_steps(system):
+    options = StepOptions(
+        mailbox="shared", auto_reply="x", forward_mail=True, backup_data=True, keep_groups=()
+    )
+    names = system.step_names(options)
+    after = system.step_after(options)
+    assert list(after) == names and step_order(system, options) == after
+    data = ("graph.mailbox", "graph.auto_reply", "graph.forward_mail", "graph.onedrive_access")
+    assert set(data) <= set(names)
+    for step in ("graph.remove_licenses", "graph.remove_groups"):
+        assert set(data) <= set(after[step]), step
+    rounds = waves(names, after)
+    assert rounds[0] == ["graph.block_sign_in"]
+    assert "graph.remove_licenses" in rounds[2] and set(data) <= set(rounds[1])
+    assert waves(system.step_names(StepOptions()), system.step_after(StepOptions()))[0] == [
+        "graph.block_sign_in"
+    ]
+
+
+async def test_a_deleted_user_is_already_done(system, tenant, adele):
+    del tenant.graph.users[tenant.adele]
+    outcome = await system.run("graph.block_sign_in", adele, StepOptions())
+    assert (outcome.ok, outcome.already_done) == (True, True), outcome.summary
+    assert re.fullmatch(
+        r"Already done \(not found in Microsoft Graph at \d\d:\d\d UTC\): .*", outcome.summary
+    )
+    assert [(c.method, c.status) for c in outcome.calls] == [("GET", 404), ("GET", 404)]  # no retry loop
+    assert outcome.request_ids == tenant.graph.request_ids and len(tenant.graph.requests) == 2
+
+
+async def test_intune_retires_personal_devices_only_and_wipes_company_devices_when_asked(
+    system, tenant, adele
+):
+    graph = tenant.graph
+    desk = graph.add_device(tenant.adele, "DESK-1", owner="company")
+    outcome = await system.run("graph.retire_devices", adele, StepOptions())
+    assert outcome.ok, outcome.summary
+    assert sorted(writes(graph)) == sorted(
+        ("POST", f"/deviceManagement/managedDevices/{d}/retire") for d in (tenant.laptop, tenant.iphone)
+    )
+    assert "Not retired, company-owned or of unknown owner: DESK-1 (Windows)" in outcome.summary
+    assert "Pending until the device checks in: " in outcome.summary
+    states = {d["name"]: (d["owner"], d["action"], d["state"]) for d in outcome.data["devices"]}
+    assert states == {
+        "LAPTOP-7 (Windows)": ("personal", "retire", "pending"),
+        "iPhone (iOS)": ("personal", "retire", "pending"),
+        "DESK-1 (Windows)": ("company", None, "kept"),
+    }
+    # A completed retire leaves Intune's management: the device is no longer listed (graph_intune.py).
+    graph.complete_device_actions(tenant.laptop)
+    assert (await system.device_action_state(tenant.laptop)).state == "gone"
+    desk_state = await system.device_action_state(desk)
+    assert (desk_state.owner, desk_state.action, desk_state.state) == ("company", None, "none")
+
+    assert [(c.method, c.path, c.body) for c in system.plan_wipe(desk)] == [
+        (
+            "POST",
+            f"/deviceManagement/managedDevices/{desk}/wipe",
+            {"keepEnrollmentData": False, "keepUserData": False, "persistEsimDataPlan": False},
+        )
+    ]
+    graph.requests.clear()
+    wiped = await system.wipe_device(desk)
+    assert wiped.ok and wiped.summary == "Wipe sent for DESK-1 (Windows): pending until the device checks in."
+    assert [(r.method, r.path, r.body) for r in graph.requests] == [
+        ("GET", f"/deviceManagement/managedDevices/{desk}", None),
+        (
+            "POST",
+            f"/deviceManagement/managedDevices/{desk}/wipe",
+            {"keepEnrollmentData": False, "keepUserData": False, "persistEsimDataPlan": False},
+        ),
+        ("GET", f"/deviceManagement/managedDevices/{desk}", None),
+    ]
+    assert wiped.data == {"device": desk, "action": "wipe", "state": "pending"}
+    assert wiped.request_ids == graph.request_ids[-3:]
+    again = await system.wipe_device(desk)
+    assert again.ok and "already pending" in again.summary and len(graph.calls("POST")) == 1
+    graph.complete_device_actions(desk)  # the wipe completes: Intune drops the device's record
+    assert (await system.device_action_state(desk)).state == "gone"
+
+
+async def test_read_access_leaves_company_devices_to_the_equipment_flow(system, tenant, adele):
+    tenant.graph.add_device(tenant.adele, "DESK-1", owner="company")
+    state = await system.read_access(adele, StepOptions())
+    desk = next(e for e in state.entries if e.name == "DESK-1 (Windows)")
+    assert desk.ends_by == "manual" and "wiped" in desk.detail
+    assert not any("DESK-1" in r for r in state.remaining)
 
 
 async def test_shared_and_delegated_mailbox_become_exchange_commands(system, tenant, adele):
@@ -339,7 +476,7 @@ async def test_connection_refused_is_a_failed_outcome_not_an_exception(adele):
 async def test_request_ids_are_recorded_per_call(system, tenant, adele):
     outcome = await system.run("graph.retire_devices", adele, StepOptions())
     assert outcome.request_ids == tenant.graph.request_ids
-    assert len(set(outcome.request_ids)) == 3
+    assert len(set(outcome.request_ids)) == 4  # list, two retires, the read-back list
 
 
 async def test_read_access_before_and_after_with_a_sticky_group(system, tenant, adele):

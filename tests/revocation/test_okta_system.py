@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.revocation.contract import LookupFailed, StepOptions, Subject
+from bot.revocation.contract import LookupFailed, StepOptions, Subject, step_order, waves
 from bot.revocation.okta import OktaSystem
+from bot.revocation.okta_rules import AFTER_CUTOFF
 from standins.okta_api import OktaStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,9 +68,62 @@ def test_step_names_follow_the_cutoff_action(system):
         "okta.reset_factors",
         "okta.remove_groups",
     ]
-    assert system.step_names(DEACTIVATE)[0] == "okta.deactivate"
+    # Deactivate mode: suspend first, the clean-up while the user is still there, deactivate last
+    # (Okta cannot unenroll factors of a deactivated user).
+    assert system.step_names(DEACTIVATE) == [
+        "okta.suspend",
+        "okta.clear_sessions",
+        "okta.revoke_grants",
+        "okta.reset_factors",
+        "okta.remove_groups",
+        "okta.deactivate",
+    ]
+    assert system.step_names(DEACTIVATE)[-1] == "okta.deactivate"
     with pytest.raises(ValueError):
         system.step_names(StepOptions(cutoff_action="delete"))
+
+
+def test_step_after_declares_what_waits_for_what(system):
+    cleanup = ("okta.clear_sessions", "okta.revoke_grants", "okta.reset_factors", "okta.remove_groups")
+    suspend_mode = system.step_after(OPTIONS)
+    assert list(suspend_mode) == system.step_names(OPTIONS)
+    assert suspend_mode == {"okta.suspend": (), **{s: ("okta.suspend",) for s in cleanup}}
+    assert waves(system.step_names(OPTIONS), suspend_mode) == [["okta.suspend"], list(cleanup)]
+    deactivate_mode = system.step_after(DEACTIVATE)
+    assert list(deactivate_mode) == system.step_names(DEACTIVATE)
+    assert deactivate_mode["okta.deactivate"] == ("okta.suspend", *cleanup)
+    assert waves(system.step_names(DEACTIVATE), deactivate_mode) == [
+        ["okta.suspend"],
+        list(cleanup),
+        ["okta.deactivate"],
+    ]
+    assert step_order(system, DEACTIVATE) == deactivate_mode
+
+
+async def test_deactivate_mode_run_in_declared_order_deactivates_last(okta, system, ann):
+    who = subject(ann)
+    names = system.step_names(DEACTIVATE)
+    for wave in waves(names, system.step_after(DEACTIVATE)):
+        outcomes = await asyncio.gather(*(system.run(step, who, DEACTIVATE) for step in wave))
+        assert all(o.ok for o in outcomes), [o.summary for o in outcomes]
+    sent = writes(okta)
+    assert sent[0] == f"POST /api/v1/users/{ann}/lifecycle/suspend"
+    assert sent[-1] == f"POST /api/v1/users/{ann}/lifecycle/deactivate"
+    factor_deletes = [i for i, w in enumerate(sent) if "/factors/" in w]
+    assert len(factor_deletes) == 3 and max(factor_deletes) < len(sent) - 1
+    assert f"DELETE /api/v1/users/{ann}/sessions" in sent[1:-1]
+    assert f"DELETE /api/v1/users/{ann}/grants" in sent[1:-1]
+    state = okta.user_state(ann)
+    assert (state["status"], state["factors"], state["grants"]) == ("DEPROVISIONED", [], [])
+    assert okta.spec_violations == []
+
+
+async def test_deactivate_mode_suspend_of_a_user_who_is_not_active_leaves_it_to_deactivate(okta, system):
+    uid = okta.add_user("locked@example.com", status="LOCKED_OUT")
+    outcome = await system.run("okta.suspend", subject(uid), DEACTIVATE)
+    assert outcome.ok and "this one is LOCKED_OUT" in outcome.summary
+    assert writes(okta) == [] and await system.plan("okta.suspend", subject(uid), DEACTIVATE) == []
+    assert (await system.run("okta.deactivate", subject(uid), DEACTIVATE)).summary == "Okta user deactivated"
 
 
 def test_http_only_for_this_machine_and_the_sdk_switch_is_not_left_on():
@@ -201,11 +257,47 @@ async def test_deactivate_answered_200_empty_object_or_204_is_ok(okta, system, a
     ).summary == "Okta user was already deactivated"
 
 
-async def test_unknown_user_is_a_plain_failure(okta, system):
+async def test_unknown_user_is_already_done_not_a_failure(okta, system):
+    # "Already gone is done": Okta answers 404 E0000007 "... (User)" for a user it no longer has.
     outcome = await system.run("okta.suspend", subject("00uGONE"), OPTIONS)
-    assert not outcome.ok
-    assert "Okta said 404 E0000007: Not found: Resource not found: 00uGONE (User)" in outcome.summary
+    assert (outcome.ok, outcome.already_done) == (True, True)
+    assert re.fullmatch(r"Already done \(not found in Okta at \d\d:\d\d UTC\): .*", outcome.summary)
     assert len(okta.requests) == 1  # not retried
+    assert [(c.status, len(c.request_id or "")) for c in outcome.calls] == [(404, 32)]
+    assert await system.plan("okta.suspend", subject("00uGONE"), OPTIONS) == []
+
+
+@pytest.mark.parametrize("step", list(AFTER_CUTOFF))
+async def test_a_user_deleted_between_steps_is_already_done_for_every_step(okta, system, ann, step):
+    del okta.org.users[ann]
+    outcome = await system.run(step, subject(ann), OPTIONS)
+    assert (outcome.ok, outcome.already_done) == (True, True), outcome.summary
+    assert outcome.summary.startswith("Already done (not found in Okta at ")
+    assert len(okta.requests) == 1 and okta.requests[0].status == 404  # never a retry loop
+    assert [len(r) for r in outcome.request_ids] == [32]  # Okta's X-Okta-Request-Id of the 404
+
+
+async def test_deactivating_a_user_deactivated_meanwhile_is_already_done(okta, system, ann):
+    # Okta answers 404 E0000007 to deactivating a DEPROVISIONED user (okta/okta-sdk-java#721).
+    active = {"id": ann, "status": "ACTIVE", "profile": {"login": "ann.lee@example.com"}}
+    okta.inject(f"GET /api/v1/users/{ann}$", 200, body=active)
+    not_found = {
+        "errorCode": "E0000007",
+        "errorSummary": f"Not found: Resource not found: {ann} (User)",
+        "errorLink": "E0000007",
+        "errorId": "oaeAuWNFw1kQY-4nnEavuxb-A",
+        "errorCauses": [],
+    }
+    okta.inject("POST .*/lifecycle/deactivate", 404, body=not_found)
+    okta.org.set_status(okta.org.users[ann], "DEPROVISIONED")
+    outcome = await system.run("okta.deactivate", subject(ann), DEACTIVATE)
+    assert (outcome.ok, outcome.already_done, outcome.summary) == (
+        True,
+        True,
+        "Okta user was already deactivated",
+    )
+    assert [(c.method, c.status) for c in outcome.calls] == [("GET", 200), ("POST", 404), ("GET", 200)]
+    assert all(c.request_id for c in outcome.calls)
 
 
 async def test_404_on_a_group_delete_means_already_gone(okta, system, ann):

@@ -11,6 +11,7 @@ import pytest
 
 from bot.revocation.graph_client import build_client
 from bot.revocation.pacing import Pacer
+from bot.revocation.retry import RetryPolicy
 from standins.cast import seed_identity, seed_privileges
 from standins.graph_api import GraphStandIn
 from standins.graph_directory import BUILT_IN_ROLES
@@ -30,7 +31,7 @@ async def sdk(graph):
     """The GraphServiceClient the bot builds (static token), on the stand-in."""
     handle = build_client(
         graph.url, access_token="test-token", tenant_id=None, client_id=None, client_secret=None,
-        backoff=0.0, retries=0, timeout=10.0, pacer=Pacer("graph", max_concurrency=4),
+        retry=RetryPolicy(attempts=1, sdk_retries=0), timeout=10.0, pacer=Pacer("graph", max_concurrency=4),
     )  # fmt: skip
     yield handle.client
     await handle.aclose()
