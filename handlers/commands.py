@@ -12,6 +12,16 @@ from bot.workdays import local_today
 from handlers.errors import after_ack
 from handlers.render.form import client_form, offboard_form
 
+# Names in the snapshot only word the form's error messages (the case re-reads the person), and must
+# leave room in Slack's 3,000 characters of metadata even when JSON escaping multiplies them.
+SNAPSHOT_NAME = 80
+
+
+def snapshot(person: Person) -> dict[str, Any]:
+    data = asdict(person)
+    return {**data, "name": data["name"][:SNAPSHOT_NAME], "real_name": data["real_name"][:SNAPSHOT_NAME]}
+
+
 USAGE = "Usage: `/offboard @person` — mention the person who is leaving."
 CLIENT_USAGE = "Usage: `/offboard-client Client name` — name the client whose engagement ends."
 
@@ -43,7 +53,7 @@ def register(app: AsyncApp) -> None:
             command.get("channel_id", ""),
             runtime.templates,
             local_today(runtime.clock.now(), "UTC"),
-            person=asdict(person),
+            person=snapshot(person),
         )
         await client.views_open(trigger_id=command["trigger_id"], view=context["seal"](view))
 

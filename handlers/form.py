@@ -56,7 +56,7 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors=field_errors(e))
             return
         if req.reason == "involuntary":
-            confirm = confirm_involuntary({**request_to_dict(req), "person": meta.get("person")}, subject.id)
+            confirm = confirm_involuntary(request_to_dict(req), subject.id)
             await ack(response_action="push", view=context["seal"](confirm))
             return
         await ack()
@@ -66,18 +66,19 @@ def register(app: AsyncApp) -> None:
     @after_ack
     async def confirm(ack: Any, view: dict[str, Any], context: Any, client: Any, body: Any) -> None:
         runtime, actor = context["runtime"], context["actor"]
-        # Any refusal before the ack becomes the modal's message (handlers/errors.after_ack).
+        # Any refusal before the ack becomes the modal's message (handlers/errors.after_ack). The
+        # request was checked when the form was submitted; opening the case checks it again after the
+        # ack (with the directory lookups that needs) and says so by message if something changed.
         request = context["form"].get("request")
-        request = request if isinstance(request, dict) else {}
         try:
-            req = request_from_dict(request)
+            req = request_from_dict(request if isinstance(request, dict) else {})
         except (ValueError, TypeError):
             raise InvalidRequest("This form is no longer valid.") from None
         if req.requested_by != actor:
             raise InvalidRequest("Only the person who filled in the form can confirm it.")
-        subject, _ = await runtime.cases.validate(req, person_in(request))
         await ack(response_action="clear")
-        await start(runtime, client, req, subject.email)
+        subject = await runtime.cases.people.person(req.subject_id)
+        await start(runtime, client, req, subject.email if subject else None)
 
 
 async def start(runtime: Any, client: Any, req: Any, email: str | None) -> None:

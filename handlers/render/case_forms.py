@@ -12,18 +12,22 @@ from slack_sdk.models.views import View
 from handlers import ids
 from handlers.render.text import clip, mention
 
+FREE_TEXT = ("notes", "auto_reply")
+
 
 def fit_metadata(request: dict[str, Any], limit: int = 3000) -> str:
-    """The request as private metadata within Slack's 3,000 characters: the notes are cut to fit
-    (JSON escaping can make one character of text cost six)."""
-    notes = request.get("notes") or ""
+    """The request as private metadata within Slack's 3,000 characters: the free-text fields are cut
+    to one length that fits (JSON escaping can make one character of text cost six)."""
+    texts = {k: str(request.get(k) or "") for k in FREE_TEXT}
+    longest = max(len(t) for t in texts.values())
 
     def encoded(n: int) -> str:
-        return json.dumps({"request": {**request, "notes": clip(notes, n) if n < len(notes) else notes}})
+        cut = {k: clip(t, n) if n < len(t) else t for k, t in texts.items()}
+        return json.dumps({"request": {**request, **cut}})
 
-    if len(encoded(len(notes))) <= limit:
-        return encoded(len(notes))
-    low, high = 0, len(notes)  # the longest cut that fits lies in [low, high)
+    if len(encoded(longest)) <= limit:
+        return encoded(longest)
+    low, high = 0, longest  # the longest cut that fits lies in [low, high)
     while high - low > 1:
         mid = (low + high) // 2
         low, high = (mid, high) if len(encoded(mid)) <= limit else (low, mid)
