@@ -16,6 +16,7 @@ from bot.cases.requests import ClientRequest, OffboardRequest
 from bot.errors import InvalidRequest
 
 NOTES_MAX = 2000
+AUTO_REPLY_MAX = 1000
 
 
 def element_value(element: dict[str, Any]) -> Any:
@@ -82,6 +83,8 @@ class OffboardForm(Form):
     phone: str = "none"
     phone_forward_to: str | None = None
     backup_data: bool = False
+    mail_forward_to: str | None = None
+    auto_reply: Annotated[str, BeforeValidator(lambda value: str(value or "")[:AUTO_REPLY_MAX])] = ""
     notes: Notes = ""
 
     @field_validator("backup_data", mode="before")

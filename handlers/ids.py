@@ -14,6 +14,8 @@ FORM_FIELDS = (
     "phone",
     "phone_forward_to",
     "backup_data",
+    "mail_forward_to",
+    "auto_reply",
     "notes",
 )
 

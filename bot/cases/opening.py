@@ -60,6 +60,8 @@ class CaseOpening:
             errors["phone"] = "Choose what happens to the phone number."
         if req.phone == "forward" and not req.phone_forward_to:
             errors["phone_forward_to"] = "Choose who receives forwarded calls."
+        if req.mail_forward_to and req.mail_forward_to == req.subject_id:
+            errors["mail_forward_to"] = "Forward their email to someone else."
         if req.last_day is None:
             errors["last_day"] = "Pick the last working day."
         elif req.reason != "involuntary":

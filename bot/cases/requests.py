@@ -25,9 +25,19 @@ class OffboardRequest:
     phone_forward_to: str | None = None
     backup_data: bool = False
     notes: str = ""
+    mail_forward_to: str | None = None  # who receives their email from the cutoff on
+    auto_reply: str = ""  # out-of-office reply, internal and external, from the cutoff on
 
     def options(self) -> dict[str, Any]:
-        keys = ("mailbox", "mailbox_delegate", "phone", "phone_forward_to", "backup_data")
+        keys = (
+            "mailbox",
+            "mailbox_delegate",
+            "phone",
+            "phone_forward_to",
+            "backup_data",
+            "mail_forward_to",
+            "auto_reply",
+        )
         data = asdict(self)
         return {k: data[k] for k in keys}
 

@@ -75,6 +75,8 @@ class Template(_Strict):
     cutoff: Literal["end_of_last_day", "immediate"] = "end_of_last_day"
     # The item that approves closing the case: it can only be done once every other item is.
     closure_approval: str | None = None
+    # The out-of-office reply the form offers, editable there; "{name}" is the person leaving.
+    auto_reply: str = Field(default="", max_length=1000)
     items: tuple[TemplateItem, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

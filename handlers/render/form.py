@@ -54,6 +54,8 @@ def offboard_form(
     template_choices = {name: templates.templates[name].title for name in templates.names("employee")}
     first = "employee" if "employee" in template_choices else next(iter(template_choices))
     metadata = json.dumps({"subject": subject_id, "channel": channel_id, "person": person or {}})
+    name = (person or {}).get("real_name") or (person or {}).get("name") or "They"
+    reply = templates.templates[first].auto_reply.replace("{name}", name)[:1000]
     blocks = [
         SectionBlock(
             block_id="who", text=f"Offboarding {mention(subject_id)}. Everything here can be changed later."
@@ -97,6 +99,24 @@ def offboard_form(
             label="Colleague who gets the mailbox",
             optional=True,
             element=UserSelectElement(action_id="value"),
+        ),
+        InputBlock(
+            block_id="mail_forward_to",
+            label="Forward their email to",
+            optional=True,
+            element=UserSelectElement(action_id="value"),
+        ),
+        InputBlock(
+            block_id="auto_reply",
+            label="Out-of-office reply (from the cutoff)",
+            optional=True,
+            hint="Internal and external senders get it. Leave empty for none.",
+            element=PlainTextInputElement(
+                action_id="value",
+                multiline=True,
+                max_length=1000,
+                **({"initial_value": reply} if reply else {}),
+            ),
         ),
         InputBlock(
             block_id="phone",
