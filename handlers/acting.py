@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import NotFound
+from bot.errors import NotAllowed, NotFound
 from handlers.metadata import unsealed
 
 if TYPE_CHECKING:
@@ -28,11 +28,32 @@ def case_id_in(body: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) and 0 < value < 2**31 else None
 
 
+def clicked_at(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(channel, thread root) of a click on a message; None for anything else (a modal, App Home)."""
+    container = body.get("container") or {}
+    if body.get("type") != "block_actions" or container.get("type") != "message":
+        return None
+    message = body.get("message") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    return channel, message.get("thread_ts") or message.get("ts") or container.get("message_ts") or ""
+
+
+def belongs(case: Case, where: tuple[str, str]) -> bool:
+    """A click on a case's message happens in its channel and, in a batch's shared channel, in its
+    own thread."""
+    channel, root = where
+    if channel != case.channel_id:
+        return False
+    pages = case.messages.get("checklist") or []
+    return not case.messages.get("shared_room") or bool(pages and pages[0].get("ts") == root)
+
+
 @dataclass
 class Acting:
     runtime: Services
     user: str | None
     case_id: int | None
+    where: tuple[str, str] | None = None  # for a click on a message: (channel, thread root)
     _resolved: tuple[Case | None, frozenset[str]] | None = field(default=None, repr=False)
 
     async def resolve(self) -> tuple[Case | None, frozenset[str]]:
@@ -48,4 +69,12 @@ class Acting:
         case, roles = await self.resolve()
         if case is None:
             raise NotFound("That offboarding no longer exists.")
+        if self.where is not None and not belongs(case, self.where):
+            # A button's value names another case than the one whose channel/thread it was pressed in.
+            refusal = NotAllowed("That button belongs to another offboarding; nothing was changed.")
+            channel, root = self.where
+            await self.runtime.offboarding.refuse(
+                case, self.user or "", f"click from channel {channel} thread {root}", refusal
+            )
+            raise refusal
         return case, roles

@@ -21,7 +21,7 @@ from handlers import (
     ids,
     revocation_actions,
 )
-from handlers.acting import Acting, case_id_in
+from handlers.acting import Acting, case_id_in, clicked_at
 from handlers.metadata import Sealer
 
 if TYPE_CHECKING:
@@ -31,10 +31,13 @@ log = logging.getLogger(__name__)
 LISTENERS = (asset_actions, bulk, commands, form, checklist_actions, revocation_actions, case_actions, home)
 
 
-def create_app(runtime: Services, client: AsyncWebClient) -> AsyncApp:
+def create_app(runtime: Services, client: AsyncWebClient, *, verify: bool = True) -> AsyncApp:
+    """`verify=False`: the caller checked the request signature already (wiring/server.py does, before
+    Bolt parses the body); Socket Mode needs no signature."""
     app = AsyncApp(
         client=client,
         signing_secret=runtime.settings.slack_signing_secret,
+        request_verification_enabled=verify,
         logger=logging.getLogger("slack_bolt"),
     )
 
@@ -48,7 +51,7 @@ def create_app(runtime: Services, client: AsyncWebClient) -> AsyncApp:
         )
         context["runtime"] = runtime
         context["actor"] = user
-        context["acting"] = Acting(runtime, user, case_id_in(body))
+        context["acting"] = Acting(runtime, user, case_id_in(body), clicked_at(body))
         context["seal"] = lambda view: sealer.seal(view, user or "")
         if body.get("type") == "view_submission":  # checked here, locally, before any listener runs
             try:

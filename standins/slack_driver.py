@@ -60,9 +60,11 @@ def state_values(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any
 
 
 class SlackDriver:
-    def __init__(self, bot_url: str, signing_secret: str) -> None:
+    def __init__(self, bot_url: str, signing_secret: str, slack: Any = None) -> None:
+        """`slack`: the Slack stand-in, so a click carries its message as Slack sends it (thread_ts)."""
         self.url = bot_url.rstrip("/") + "/slack/events"
         self.secret = signing_secret
+        self.slack = slack
         self.session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> SlackDriver:
@@ -133,8 +135,14 @@ class SlackDriver:
     async def click(
         self, user_id: str, action_id: str, value: str, *, channel: str, ts: str, block_id: str = ""
     ) -> tuple[int, Any]:
-        body = block_action_body(user_id, action_id, value, block_id, channel, ts)
+        message = self._message(channel, ts)
+        thread = {"thread_ts": message["thread_ts"]} if message.get("thread_ts") else {}
+        body = block_action_body(user_id, action_id, value, block_id, channel, ts, message=thread)
         return await self.post(body)
+
+    def _message(self, channel: str, ts: str) -> dict[str, Any]:
+        posted = (getattr(self.slack, "messages", None) or {}).get(channel) or []
+        return next((m for m in posted if m.get("ts") == ts), {})
 
 
 async def wait_for(

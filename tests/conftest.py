@@ -107,7 +107,7 @@ async def running_bot(
     config = load_org_config(settings.config_path or "")
     runner, runtime, port = await start(settings, host="127.0.0.1", config=config, clock=clock)
     url = f"http://127.0.0.1:{port}"
-    async with SlackDriver(url, SIGNING_SECRET) as driver:
+    async with SlackDriver(url, SIGNING_SECRET, slack) as driver:
         try:
             yield Bot(runtime, url, driver, slack, cast, clock)
         finally:

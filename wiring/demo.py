@@ -99,7 +99,7 @@ async def run_demo() -> int:
         )
         story.seen()  # the seeded workspace is the setting, not part of the story
         try:
-            async with SlackDriver(f"http://127.0.0.1:{port}", SECRET) as driver:
+            async with SlackDriver(f"http://127.0.0.1:{port}", SECRET, slack) as driver:
                 await script(runtime, driver, slack, cast, story)
         finally:
             await runner.cleanup()
