@@ -127,7 +127,10 @@ async def start_bot(slack_url: str, db_url: str, tmp: str):
 
     cast = Cast()
     config_path = Path(tmp) / "offboard.yml"
-    config_path.write_text(yaml.safe_dump(cast.config(admins=[])))
+    # The manager may offboard (an admin here: no identity system names managers in this bench), so
+    # each /offboard opens the form after its ack, as a manager's does; since the early refusal of
+    # session 3 an unentitled user's /offboard would only get an ephemeral.
+    config_path.write_text(yaml.safe_dump(cast.config(admins=[cast.manager])))
     env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_url,
            "DATABASE_URL": db_url, "OFFBOARD_CONFIG": str(config_path), "PORT": "0"}  # fmt: skip
     settings = Settings.from_env(env)
