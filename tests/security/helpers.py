@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from standins.slack_driver import state_values, wait_for
@@ -118,3 +120,21 @@ def requested_channel_names(slack: Any) -> list[str]:
     return [
         str(call.body.get("name")) for call in slack.requests if call.path.endswith("/conversations.create")
     ]
+
+
+def draw(strategy: st.SearchStrategy, n: int) -> list[Any]:
+    """Let Hypothesis generate `n` examples and keep them, to replay against one bot afterwards."""
+    examples: list[Any] = []
+
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(strategy)
+    def collect(example: Any) -> None:
+        examples.append(example)
+
+    collect()
+    return examples

@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.checklist.models import DONE
@@ -25,7 +24,7 @@ from standins.slack_driver import state_values, wait_for
 from standins.slack_signing import new_trigger_id, slash_command_body, view_submission_body
 from tests.conftest import SIGNING_SECRET
 from tests.flows import open_case, page_of
-from tests.security.helpers import all_text_shown, count_rows
+from tests.security.helpers import all_text_shown, count_rows, draw
 
 EXAMPLES = 40
 PEOPLE = ["UMARIA", "UHANA", "UIVAN", "USAM", "UJANE", "UCOLIN", "UOLIVER"]
@@ -41,24 +40,6 @@ def database_url(tmp_path) -> str:
 @pytest.fixture
 def org_config(cast):
     return cast.config(admins=[cast.manager])
-
-
-def draw(strategy: st.SearchStrategy, n: int = EXAMPLES) -> list[Any]:
-    """Let Hypothesis generate `n` examples and keep them, to replay against the bot afterwards."""
-    examples: list[Any] = []
-
-    @settings(
-        max_examples=n,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-    @given(strategy)
-    def collect(example: Any) -> None:
-        examples.append(example)
-
-    collect()
-    return examples
 
 
 def no_traceback(text: str) -> None:
@@ -81,7 +62,7 @@ command_texts = st.one_of(
 
 async def test_fuzz_offboard_command(bot):
     slack, cast = bot.slack, bot.cast
-    examples = draw(st.tuples(st.sampled_from(PEOPLE), command_texts))
+    examples = draw(st.tuples(st.sampled_from(PEOPLE), command_texts), EXAMPLES)
     examples.append((cast.manager, f"<@{cast.subject}|jane>"))
     for actor, text in examples:
         trigger = new_trigger_id()
@@ -155,7 +136,7 @@ async def test_fuzz_item_done_values(bot):
     updates = len(slack.api_calls("chat.update"))
     ts = page_of(case, "final-pay")
 
-    examples = draw(st.tuples(st.sampled_from(PEOPLE), click_values))
+    examples = draw(st.tuples(st.sampled_from(PEOPLE), click_values), EXAMPLES)
     examples = [(u, v) for u, v in examples if not known_crash(v) and not real_reference(v, case.id, keys)]
     assert len(examples) >= EXAMPLES // 2
     for user, value in examples:
@@ -312,7 +293,7 @@ async def test_fuzz_form_submission(bot):
     view = offboard_form(cast.subject, cast.general, runtime.templates, date(2026, 11, 25))
     templates = set(runtime.templates.templates)
     bots = {cast.other_bot, slack.bot_user_id}
-    examples = draw(form_answers)
+    examples = draw(form_answers, EXAMPLES)
     valid = {
         **{f: MISSING for f in FIELDS},
         "template": "employee",

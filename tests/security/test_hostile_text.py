@@ -14,13 +14,12 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.slack_workspace import MAX_CHANNEL_NAME, channel_slug
 from standins.slack_driver import wait_for
 from tests.bulk.conftest import check_batch, error_lines
-from tests.security.helpers import CHANNEL_NAME, bot_mentions, live_sequences, requested_channel_names
+from tests.security.helpers import CHANNEL_NAME, bot_mentions, draw, live_sequences, requested_channel_names
 
 EXAMPLES = 25
 DAY = "2026-12-04"
@@ -41,24 +40,6 @@ hostile = st.one_of(
     st.builds(lambda piece, n: (piece * n)[:10_000], FRAGMENTS, st.integers(300, 10_000)),
     st.text(min_size=1, max_size=120),
 )
-
-
-def draw(strategy: st.SearchStrategy, n: int = EXAMPLES) -> list[Any]:
-    """Let Hypothesis generate `n` examples and keep them, to replay against one bot afterwards."""
-    examples: list[Any] = []
-
-    @settings(
-        max_examples=n,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-    @given(strategy)
-    def collect(example: Any) -> None:
-        examples.append(example)
-
-    collect()
-    return examples
 
 
 @pytest.fixture
@@ -92,7 +73,7 @@ async def offboard(bot: Any, subject: str, notes: str) -> Any:
 
 
 async def test_hostile_directory_names_and_notes(bot) -> None:
-    examples = draw(st.tuples(hostile, hostile, st.booleans()))
+    examples = draw(st.tuples(hostile, hostile, st.booleans()), EXAMPLES)
     for n, (name, notes, as_handle) in enumerate(examples):
         subject = f"UHOST{n:04d}"
         # Slack's directory: the real name, or (when it is empty) the handle the bot falls back to.
@@ -123,7 +104,7 @@ def csv_text(rows: list[list[str]]) -> str:
 
 async def test_hostile_csv_cells(bot) -> None:
     cells = st.lists(hostile, min_size=7, max_size=7)
-    examples = draw(st.lists(cells, min_size=1, max_size=3), n=EXAMPLES)
+    examples = draw(st.lists(cells, min_size=1, max_size=3), EXAMPLES)
     for rows in examples:
         text = csv_text(rows)
         view = await check_batch(bot, bot.cast.hr, text, upload=len(text) > 3000)
